@@ -1,0 +1,45 @@
+using System.Text.Json.Serialization;
+
+namespace Latchkey.Core.Contracts;
+
+/// <summary>Exactly one way to say when the token expires may be given; none means the default (30 days).</summary>
+public sealed record CreateTokenRequest(
+    string? Name,
+    string? Note = null,
+    DateTimeOffset? ExpiresAt = null,
+    int? ExpiresInDays = null,
+    bool? NoExpiration = null);
+
+/// <summary>The only response that ever carries the secret.</summary>
+public sealed record CreatedToken(
+    string Id,
+    string Name,
+    string? Note,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    string Secret);
+
+[JsonConverter(typeof(JsonStringEnumConverter<TokenStatus>))]
+public enum TokenStatus
+{
+    [JsonStringEnumMemberName("active")] Active,
+    [JsonStringEnumMemberName("expired")] Expired,
+    [JsonStringEnumMemberName("revoked")] Revoked,
+}
+
+public sealed record TokenOwner(Guid Id, string Email, string DisplayName);
+
+public sealed record TokenInfo(
+    string Id,
+    string Name,
+    string? Note,
+    TokenStatus Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? LastUsedAt,
+    string? LastUsedFrom,
+    DateTimeOffset? RevokedAt,
+    string CreatedVia,
+    TokenOwner Owner);
+
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Latchkey.Data;
+
+public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> options) : DbContext(options)
+{
+    public const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
+    public DbSet<Cluster> Clusters => Set<Cluster>();
+    public DbSet<AccessPolicy> AccessPolicies => Set<AccessPolicy>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
+
+        // SQLite has no time type: UTC ticks keep comparisons and ordering correct in SQL.
+        if (Database.ProviderName == SqliteProvider)
+        {
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<Organization>(e =>
+        {
+            e.Property(o => o.Name).HasMaxLength(100);
+            e.Property(o => o.Slug).HasMaxLength(63);
+            e.HasIndex(o => o.Slug).IsUnique();
+        });
+
+        modelBuilder.Entity<User>(e =>
+        {
+            e.Property(u => u.Email).HasMaxLength(254);
+            e.Property(u => u.NormalizedEmail).HasMaxLength(254);
+            e.Property(u => u.DisplayName).HasMaxLength(100);
+            e.Property(u => u.PasswordHash).HasMaxLength(200);
+            e.HasIndex(u => u.NormalizedEmail).IsUnique();
+            e.HasIndex(u => u.OrganizationId);
+        });
+
+        modelBuilder.Entity<AccessToken>(e =>
+        {
+            e.Property(t => t.Id).HasMaxLength(32);
+            e.Property(t => t.Name).HasMaxLength(100);
+            e.Property(t => t.Note).HasMaxLength(1000);
+            e.Property(t => t.CreatedVia).HasMaxLength(16);
+            e.Property(t => t.RevocationReason).HasMaxLength(200);
+            e.Property(t => t.LastUsedFrom).HasMaxLength(64);
+            e.Property(t => t.SecretDigest).HasMaxLength(32);
+            e.Property(t => t.DigestKeyId).HasMaxLength(32);
+            e.HasIndex(t => t.SecretDigest).IsUnique();
+            e.HasIndex(t => new { t.UserId, t.CreatedAt });
+            e.HasIndex(t => new { t.OrganizationId, t.CreatedAt });
+            e.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Cluster>(e =>
+        {
+            e.Property(c => c.Name).HasMaxLength(63);
+            e.Property(c => c.Zone).HasMaxLength(63);
+            e.Property(c => c.Server).HasMaxLength(2048);
+            e.Property(c => c.Audience).HasMaxLength(2048);
+            e.Property(c => c.DefaultNamespace).HasMaxLength(63);
+            e.HasIndex(c => new { c.OrganizationId, c.Name }).IsUnique();
+            e.HasOne<Organization>().WithMany().HasForeignKey(c => c.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AccessPolicy>(e =>
+        {
+            e.Property(p => p.Role).HasMaxLength(32);
+            e.HasIndex(p => new { p.OrganizationId, p.PrincipalType, p.PrincipalId });
+            e.HasOne<Organization>().WithMany().HasForeignKey(p => p.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AuditEvent>(e =>
+        {
+            e.Property(a => a.Action).HasMaxLength(64);
+            e.Property(a => a.Outcome).HasMaxLength(16);
+            e.Property(a => a.ActorEmail).HasMaxLength(254);
+            e.Property(a => a.ActorTokenId).HasMaxLength(32);
+            e.Property(a => a.TargetType).HasMaxLength(32);
+            e.Property(a => a.TargetId).HasMaxLength(254);
+            e.Property(a => a.SourceAddress).HasMaxLength(64);
+            e.Property(a => a.UserAgent).HasMaxLength(256);
+            e.Property(a => a.Detail).HasMaxLength(500);
+            e.HasIndex(a => new { a.OrganizationId, a.Id });
+        });
+    }
+
+    private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks,
+        v => new DateTimeOffset(v, TimeSpan.Zero));
+}

@@ -1,0 +1,16 @@
+namespace Latchkey.Data;
+
+public sealed class Organization
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public required string Slug { get; set; }
+
+    /// <summary>The longest lifetime a new token may have.</summary>
+    public int MaxTokenLifetimeDays { get; set; } = 365;
+
+    /// <summary>Whether members may create tokens that never expire.</summary>
+    public bool AllowNoExpiration { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

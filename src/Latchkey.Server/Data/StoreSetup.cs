@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using Latchkey.Data;
+using Latchkey.Server.Iam;
+using Latchkey.Server.Identity;
+using Latchkey.Server.Verification;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server.Data;
+
+/// <summary>Brings the schema up to date and, on an empty store, creates the first organization and its admin.</summary>
+internal static class StoreSetup
+{
+    public static async Task PrepareStoreAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var settings = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StoreSetup).FullName!);
+
+        // Load (or create) the token key now: a missing or bad key should stop the start, not the first request.
+        _ = app.Services.GetRequiredService<TokenKeyRing>();
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
+        await db.Database.MigrateAsync();
+        var dataSource = db.Database.GetDbConnection().DataSource;
+        if (!OperatingSystem.IsWindows() && File.Exists(dataSource))
+        {
+            // SQLite gives its -wal and -shm files the database file's mode.
+            File.SetUnixFileMode(dataSource, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        Log.StoreReady(logger, dataSource);
+
+        if (await db.Organizations.AnyAsync())
+        {
+            return;
+        }
+
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        var boot = settings.Bootstrap;
+        var now = time.GetUtcNow();
+        var organization = new Organization { Id = Guid.CreateVersion7(), Name = boot.OrganizationName, Slug = boot.OrganizationSlug, CreatedAt = now };
+        var password = string.IsNullOrEmpty(boot.AdminPassword) ? GeneratePassword() : boot.AdminPassword;
+        var admin = new User
+        {
+            Id = Guid.CreateVersion7(),
+            OrganizationId = organization.Id,
+            Email = boot.AdminEmail,
+            NormalizedEmail = boot.AdminEmail.ToLowerInvariant(),
+            DisplayName = "Administrator",
+            PasswordHash = "",
+            CreatedAt = now,
+        };
+        admin.PasswordHash = app.Services.GetRequiredService<PasswordCheck>().Hash(admin, password);
+        db.Organizations.Add(organization);
+        db.Users.Add(admin);
+        db.AccessPolicies.Add(new AccessPolicy
+        {
+            Id = Guid.CreateVersion7(),
+            OrganizationId = organization.Id,
+            PrincipalType = PrincipalType.User,
+            PrincipalId = admin.Id,
+            Role = Roles.OrgAdmin,
+            ScopeType = PolicyScopeType.Organization,
+            CreatedAt = now,
+        });
+        db.AuditEvents.Add(new AuditEvent
+        {
+            Time = now,
+            OrganizationId = organization.Id,
+            Action = "organization.bootstrap",
+            Outcome = "success",
+            TargetType = "user",
+            TargetId = admin.Email,
+            Detail = "first start: organization and admin created",
+        });
+        await db.SaveChangesAsync();
+        Log.Bootstrapped(logger, organization.Slug, admin.Email);
+
+        if (string.IsNullOrEmpty(boot.AdminPassword))
+        {
+            // Printed once, to the console only (not the log pipeline); it is never stored in clear.
+            Console.WriteLine($"""
+
+                ============================================================
+                 Latchkey created the first admin account:
+                   email:    {admin.Email}
+                   password: {password}
+                 This password is shown only now. Sign in and keep it safe.
+                ============================================================
+
+                """);
+        }
+    }
+
+    private static string GeneratePassword() =>
+        RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 24);
+}

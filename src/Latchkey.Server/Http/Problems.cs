@@ -1,0 +1,107 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Http;
+
+/// <summary>Every error is an RFC 9457 problem+json body with a message a person understands.</summary>
+internal static class Problems
+{
+    public static Task Write(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+    }
+
+    /// <summary>A 400 naming the field at fault, in <c>errors</c> and in <c>detail</c>.</summary>
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(
+            new Dictionary<string, string[]> { [field] = [message] },
+            detail: message,
+            title: "The request is not valid.");
+
+    /// <summary>A sentence for problems the framework raises without one (status code pages).</summary>
+    public static void AddDefaultDetail(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        problem.Detail ??= problem.Status switch
+        {
+            StatusCodes.Status404NotFound => "Nothing is at this address. The API lives under /api/v1; see /openapi/v1.json.",
+            StatusCodes.Status405MethodNotAllowed => "This address does not accept that HTTP method.",
+            StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON ('Content-Type: application/json').",
+            StatusCodes.Status401Unauthorized => "This endpoint needs an access token in the header 'Authorization: Bearer <token>'.",
+            StatusCodes.Status403Forbidden => "Your access does not allow this.",
+            _ => problem.Title,
+        };
+    }
+
+    public static ProblemHttpResult NotFound(string what) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No {what} with that name or id exists.");
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
+
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
+}
+
+/// <summary>Turns exceptions into problems: bad bodies into 400, an unreachable store into 503, anything else into 500.</summary>
+internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "The request is not valid.", DescribeBadRequest(bad)),
+            DbUpdateException { InnerException: var inner } when IsConstraintViolation(inner) => (StatusCodes.Status409Conflict,
+                "Conflict", "Another request changed the same thing at the same time, or the name is taken. Nothing was changed."),
+            _ when IsStoreFault(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "The token store is unavailable. Try again shortly."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "Something went wrong on the server; it has been logged."),
+        };
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            Log.StoreUnavailable(logger, exception);
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+        else if (status >= 500)
+        {
+            Log.UnhandledError(logger, exception);
+        }
+
+        await Problems.Write(httpContext, status, title, detail).ConfigureAwait(false);
+        return true;
+    }
+
+    private static bool IsStoreFault(Exception exception) =>
+        exception is DbException or TimeoutException or DbUpdateException
+        || (exception.InnerException is { } inner && IsStoreFault(inner));
+
+    private const int SqliteConstraint = 19;
+
+    private static bool IsConstraintViolation(Exception? exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteConstraint } || exception is DbException { SqlState: "23505" };
+
+    private static string DescribeBadRequest(BadHttpRequestException bad) => bad.InnerException switch
+    {
+        JsonException json when json.Message.Contains("could not be mapped", StringComparison.Ordinal) =>
+            $"The request body has a field this endpoint does not know{At(json)}. Remove it and try again.",
+        JsonException json => $"The request body is not valid JSON for this endpoint{At(json)}.",
+        _ when bad.Message.Contains("was not provided from body", StringComparison.Ordinal)
+            || bad.Message.Contains("no body was provided", StringComparison.Ordinal) =>
+            "The request needs a JSON body ('Content-Type: application/json').",
+        _ when bad.StatusCode == StatusCodes.Status415UnsupportedMediaType =>
+            "The request body must be JSON ('Content-Type: application/json').",
+        _ => bad.Message,
+    };
+
+    private static string At(JsonException json) => json.Path is { Length: > 0 } path ? $" (at {path})" : "";
+}

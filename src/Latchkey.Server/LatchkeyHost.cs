@@ -1,0 +1,136 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Latchkey.Server.Audit;
+using Latchkey.Server.Clusters;
+using Latchkey.Server.Data;
+using Latchkey.Server.Http;
+using Latchkey.Server.Iam;
+using Latchkey.Server.Identity;
+using Latchkey.Server.Tokens;
+using Latchkey.Server.Verification;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server;
+
+/// <summary>The whole server, as a table of contents. Tests build the same app with their own settings.</summary>
+public static class LatchkeyHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    /// <summary>Environment variables documented in the README, mapped onto configuration keys.</summary>
+    private static readonly (string Variable, string Key)[] EnvironmentAliases =
+    [
+        ("LATCHKEY_DATADIR", "Latchkey:DataDir"),
+        ("LATCHKEY_BOOTSTRAP_ADMIN_PASSWORD", "Latchkey:Bootstrap:AdminPassword"),
+        ("LATCHKEY_BOOTSTRAP_ADMIN_EMAIL", "Latchkey:Bootstrap:AdminEmail"),
+    ];
+
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddInMemoryCollection(EnvironmentAliases
+            .Select(a => KeyValuePair.Create(a.Key, Environment.GetEnvironmentVariable(a.Variable)))
+            .Where(a => !string.IsNullOrEmpty(a.Value)));
+        builder.Configuration.AddCommandLine(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // Request-start lines carry the query string; our own request log leaves it out.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddOptions<LatchkeyOptions>().BindConfiguration(LatchkeyOptions.Section);
+        services.AddSingleton(TimeProvider.System);
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddDefaultDetail);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddOpenApi();
+
+        services.AddStore();
+        services.AddSingleton(sp => TokenKeyRing.Create(sp.GetRequiredService<IOptions<LatchkeyOptions>>()));
+        services.AddSingleton<VerificationCache>();
+        services.AddSingleton<LastUsedRecorder>();
+        services.AddSingleton<TokenVerifier>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<PasswordCheck>();
+        services.AddScoped<AccessEvaluator>();
+        services.AddHostedService<WriteBehind>();
+
+        services.AddAuthentication(BearerAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
+        services.AddAuthorization();
+        services.AddRateLimiter(o => ConfigureRateLimits(o, builder.Configuration));
+
+        customize?.Invoke(builder);
+
+        // A relative data folder is taken from the content root, wherever the process was started.
+        services.PostConfigure<LatchkeyOptions>(o => o.DataDir = Path.GetFullPath(o.DataDir, builder.Environment.ContentRootPath));
+
+        var app = builder.Build();
+        PrepareDataDir(app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        // Before routing, whose debug log names the request path.
+        app.UseUrlSecretGuard();
+        app.UseRouting();
+        app.UseApiHeaders();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapHealth();
+        app.MapOpenApi();
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        api.MapLogin();
+        api.MapTokens();
+        api.MapClusters();
+        api.MapAudit();
+        return app;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        // Unknown or repeated fields are mistakes worth telling about, not things to ignore.
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        json.AllowDuplicateProperties = false;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+    }
+
+    private static void ConfigureRateLimits(RateLimiterOptions options, IConfiguration configuration)
+    {
+        var perMinute = configuration.GetValue($"{LatchkeyOptions.Section}:LoginAttemptsPerMinute", 10);
+        options.AddPolicy(LoginEndpoints.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        options.OnRejected = async (context, cancellationToken) =>
+        {
+            var http = context.HttpContext;
+            http.Response.Headers.RetryAfter = "60";
+            var audit = http.RequestServices.GetRequiredService<AuditLog>();
+            audit.Enqueue(audit.Event(http, "login", "denied", detail: "too many sign-in attempts from this address"));
+            await Problems.Write(http, StatusCodes.Status429TooManyRequests, "Too many requests",
+                "Too many sign-in attempts from your address. Wait a minute and try again.").ConfigureAwait(false);
+        };
+    }
+
+    private static void PrepareDataDir(LatchkeyOptions settings)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(settings.DataDir);
+        }
+        else
+        {
+            // The folder holds the database and the token key: the service user only.
+            Directory.CreateDirectory(settings.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}

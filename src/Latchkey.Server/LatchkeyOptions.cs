@@ -1,0 +1,56 @@
+namespace Latchkey.Server;
+
+/// <summary>The <c>Latchkey</c> configuration section.</summary>
+public sealed class LatchkeyOptions
+{
+    public const string Section = "Latchkey";
+
+    /// <summary>Folder for the SQLite database and the token key file. Env: <c>LATCHKEY_DATADIR</c>.</summary>
+    public string DataDir { get; set; } = "data";
+
+    public DatabaseOptions Database { get; set; } = new();
+    public TokenKeyOptions TokenKeys { get; set; } = new();
+    public BootstrapOptions Bootstrap { get; set; } = new();
+
+    /// <summary>Lifetime of the token that <c>POST /api/v1/login</c> returns (capped by the organization's maximum).</summary>
+    public int LoginTokenLifetimeDays { get; set; } = 30;
+
+    /// <summary>Sign-in attempts allowed per source address per minute.</summary>
+    public int LoginAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>How long a verified token is trusted from memory before the store is asked again.</summary>
+    public TimeSpan VerificationCacheTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    public int VerificationCacheCapacity { get; set; } = 100_000;
+
+    /// <summary>How often last-used times and background audit events are written.</summary>
+    public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary>Only <c>sqlite</c> for now.</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Overrides the SQLite file in the data folder.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+/// <summary>HMAC keys for token digests. When none are configured, a key file in the data folder is used.</summary>
+public sealed class TokenKeyOptions
+{
+    public string? Current { get; set; }
+
+    /// <summary>Key id to base64 key (at least 32 bytes).</summary>
+    public Dictionary<string, string> Keys { get; set; } = [];
+}
+
+public sealed class BootstrapOptions
+{
+    public string OrganizationName { get; set; } = "Default";
+    public string OrganizationSlug { get; set; } = "default";
+    public string AdminEmail { get; set; } = "admin@latchkey.local";
+
+    /// <summary>Env: <c>LATCHKEY_BOOTSTRAP_ADMIN_PASSWORD</c>. Generated and printed once when empty.</summary>
+    public string? AdminPassword { get; set; }
+}

@@ -1,0 +1,65 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Latchkey.Server.Audit;
+using Latchkey.Server.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server.Verification;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer</c> through <see cref="TokenVerifier"/>. Tokens are
+/// accepted in that header only: a URL ends up in logs and browser history.
+/// </summary>
+internal sealed class BearerAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    TokenVerifier verifier,
+    AuditLog audit)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "Bearer";
+    private const string PresentedKey = "latchkey.bearer-presented";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        Context.Items[PresentedKey] = true;
+        var result = await verifier.VerifyAsync(header[7..].Trim(), Context.Connection.RemoteIpAddress?.ToString()).ConfigureAwait(false);
+        if (result.Grant is not { } grant)
+        {
+            var failure = result.Failure.ToString();
+            Log.AuthenticationFailed(Logger, failure, result.TokenId);
+            audit.Enqueue(audit.Event(Context, "auth.failed", "failure", targetType: result.TokenId is null ? null : "token",
+                targetId: result.TokenId, detail: $"{failure} token at {Request.Path}", organizationId: result.OrganizationId));
+            return AuthenticateResult.Fail("The bearer token is not valid.");
+        }
+
+        var caller = new Caller(grant);
+        Context.Features.Set(caller);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, grant.UserId.ToString()), new Claim("token_id", grant.TokenId)],
+            SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var presented = Context.Items.ContainsKey(PresentedKey);
+        // RFC 6750: say that a token is needed, and whether the one given was bad.
+        Response.Headers.WWWAuthenticate = presented ? "Bearer realm=\"latchkey\", error=\"invalid_token\"" : "Bearer realm=\"latchkey\"";
+        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            presented
+                ? "The bearer token is not valid: it is malformed, unknown, expired or revoked."
+                : "This endpoint needs an access token in the header 'Authorization: Bearer <token>'.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "Your access does not allow this.");
+}

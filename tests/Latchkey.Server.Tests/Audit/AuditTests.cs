@@ -1,0 +1,66 @@
+using System.Net;
+using Latchkey.Core.Contracts;
+using Latchkey.Server.Tests.Infrastructure;
+
+namespace Latchkey.Server.Tests.Audit;
+
+public class AuditTests
+{
+    [Fact]
+    public async Task Admin_reads_login_create_delete_and_failed_authentication_newest_first()
+    {
+        await using var app = await TestApp.StartAsync(new() { ["Latchkey:WriteBehindInterval"] = "01:00:00" });
+        var admin = await app.LoginAsync();
+        var created = await app.CreateTokenAsync(admin, new CreateTokenRequest("audited"));
+        using var adminClient = app.Client(admin);
+        await adminClient.DeleteAsync($"/api/v1/tokens/{created.Id}");
+        using (var revoked = app.Client(created.Secret))
+        {
+            await revoked.GetAsync("/api/v1/whoami");
+        }
+
+        var page = await Api.ReadAsync<Page<AuditEventInfo>>(await adminClient.GetAsync("/api/v1/audit"));
+
+        var actions = page.Items.Select(e => e.Action).ToList();
+        Assert.Equal(["auth.failed", "token.delete", "token.create", "login", "organization.bootstrap"], actions);
+        var failed = page.Items[0];
+        Assert.Equal("failure", failed.Outcome);
+        Assert.Equal(created.Id, failed.TargetId);
+        Assert.Contains("Revoked", failed.Detail, StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", failed.SourceAddress);
+        var create = page.Items[2];
+        Assert.Equal(TestApp.AdminEmail, create.Actor.Email);
+        Assert.Equal(created.Id, create.TargetId);
+        Assert.Equal(app.Time.GetUtcNow(), create.Time);
+    }
+
+    [Fact]
+    public async Task Audit_log_filters_and_pages()
+    {
+        await using var app = await TestApp.StartAsync();
+        var admin = await app.LoginAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await app.CreateTokenAsync(admin, new CreateTokenRequest($"t{i}"));
+        }
+
+        using var client = app.Client(admin);
+        var first = await Api.ReadAsync<Page<AuditEventInfo>>(await client.GetAsync("/api/v1/audit?action=token.create&limit=3"));
+        Assert.Equal(3, first.Items.Count);
+        Assert.NotNull(first.NextCursor);
+        var second = await Api.ReadAsync<Page<AuditEventInfo>>(await client.GetAsync($"/api/v1/audit?action=token.create&limit=3&cursor={first.NextCursor}"));
+        Assert.Equal(2, second.Items.Count);
+        Assert.Null(second.NextCursor);
+        Assert.All(first.Items.Concat(second.Items), e => Assert.Equal("token.create", e.Action));
+        Assert.Equal(5, first.Items.Concat(second.Items).Select(e => e.TargetId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Members_cannot_read_the_audit_log()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var member = app.Client(await app.AddUserAsync("m@example.test"));
+
+        await Api.AssertProblemAsync(await member.GetAsync("/api/v1/audit"), HttpStatusCode.Forbidden);
+    }
+}

@@ -1,0 +1,28 @@
+namespace Latchkey.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A test that needs a program the machine lacks is skipped with the reason; where
+/// LATCHKEY_TEST_REQUIRE_ALL=1 (CI) it fails instead, so nothing is silently left untested.
+/// </summary>
+public static class Requires
+{
+    public static string Program(string name)
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+        if (found is not null)
+        {
+            return found;
+        }
+
+        var reason = $"'{name}' is not installed (apt-get install {name})";
+        if (Environment.GetEnvironmentVariable("LATCHKEY_TEST_REQUIRE_ALL") == "1")
+        {
+            Assert.Fail(reason + "; LATCHKEY_TEST_REQUIRE_ALL=1 makes this a failure.");
+        }
+
+        Assert.Skip(reason);
+        return null!;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Latchkey.Core.Contracts;
+using Latchkey.Data;
+using Latchkey.Server.Iam;
+using Latchkey.Server.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Latchkey.Server.Data;
+
+namespace Latchkey.Server.Tests.Infrastructure;
+
+/// <summary>
+/// One real Latchkey server per test: Kestrel on a loopback port, SQLite in a fresh temp folder,
+/// a clock the test moves, every log line at Debug captured, every SQL command counted.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    public const string AdminEmail = "admin@example.test";
+    public const string AdminPassword = "admin-password-for-tests";
+
+    private readonly Dictionary<string, string?> settings;
+    private WebApplication app;
+
+    private TestApp(WebApplication app, string dataDir, FakeTimeProvider time, Dictionary<string, string?> settings)
+    {
+        this.app = app;
+        DataDir = dataDir;
+        Time = time;
+        this.settings = settings;
+    }
+
+    public FakeTimeProvider Time { get; }
+    public string DataDir { get; }
+    public CapturedLogs Logs { get; } = new();
+    public QueryCounter Queries { get; } = new();
+    public RecordingHandler Traffic { get; } = new();
+    public Uri BaseAddress => new(app.Urls.First());
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<TestApp> StartAsync(Dictionary<string, string?>? extraSettings = null)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("latchkey-test-").FullName;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+        var settings = new Dictionary<string, string?>
+        {
+            ["Latchkey:DataDir"] = dataDir,
+            ["Latchkey:Bootstrap:AdminEmail"] = AdminEmail,
+            ["Latchkey:Bootstrap:AdminPassword"] = AdminPassword,
+            ["Latchkey:LoginAttemptsPerMinute"] = "1000",
+            // Everything at Debug, including the framework, so that tests see every line a log could hold.
+            ["Logging:LogLevel:Default"] = "Debug",
+            ["Logging:LogLevel:Microsoft"] = "Debug",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Debug",
+        };
+        foreach (var (key, value) in extraSettings ?? [])
+        {
+            settings[key] = value;
+        }
+
+        var testApp = new TestApp(null!, dataDir, time, settings);
+        testApp.app = await testApp.BootAsync();
+        return testApp;
+    }
+
+    private async Task<WebApplication> BootAsync()
+    {
+        var web = LatchkeyHost.Create([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Services.AddSingleton<TimeProvider>(Time);
+            builder.Services.AddSingleton<IInterceptor>(Queries);
+            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            builder.Logging.AddProvider(Logs);
+        });
+        await web.PrepareStoreAsync();
+        await web.StartAsync();
+        return web;
+    }
+
+    /// <summary>Stops the server (letting it finish its writes) and starts a new one on the same data folder.</summary>
+    public async Task RestartAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        app = await BootAsync();
+    }
+
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient(Traffic, disposeHandler: false) { BaseAddress = BaseAddress };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    public async Task<string> LoginAsync(string email = AdminEmail, string password = AdminPassword)
+    {
+        using var client = Client();
+        var response = await client.PostAsJsonAsync("/api/v1/login", new LoginRequest(email, password));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<LoginResponse>())!.Token;
+    }
+
+    public async Task<CreatedToken> CreateTokenAsync(string token, CreateTokenRequest request)
+    {
+        using var client = Client(token);
+        var response = await client.PostAsJsonAsync("/api/v1/tokens", request);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<CreatedToken>())!;
+    }
+
+    /// <summary>Adds an organization directly in the store (there is no API for it yet).</summary>
+    public async Task<Guid> AddOrganizationAsync(string slug)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
+        var org = new Organization { Id = Guid.CreateVersion7(), Name = slug, Slug = slug, CreatedAt = Time.GetUtcNow() };
+        db.Organizations.Add(org);
+        await db.SaveChangesAsync();
+        return org.Id;
+    }
+
+    /// <summary>Adds a user (to the bootstrap organization unless told otherwise) and signs them in.</summary>
+    public async Task<string> AddUserAsync(string email, Guid? organizationId = null, string? role = null)
+    {
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
+            var orgId = organizationId ?? (await db.Organizations.OrderBy(o => o.CreatedAt).FirstAsync()).Id;
+            var user = new User
+            {
+                Id = Guid.CreateVersion7(),
+                OrganizationId = orgId,
+                Email = email,
+                NormalizedEmail = email.ToLowerInvariant(),
+                DisplayName = email.Split('@')[0],
+                PasswordHash = "",
+                CreatedAt = Time.GetUtcNow(),
+            };
+            user.PasswordHash = Services.GetRequiredService<PasswordCheck>().Hash(user, "pw-" + email);
+            db.Users.Add(user);
+            if (role is not null)
+            {
+                db.AccessPolicies.Add(new AccessPolicy
+                {
+                    Id = Guid.CreateVersion7(),
+                    OrganizationId = orgId,
+                    PrincipalType = PrincipalType.User,
+                    PrincipalId = user.Id,
+                    Role = role,
+                    ScopeType = PolicyScopeType.Organization,
+                    CreatedAt = Time.GetUtcNow(),
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        return await LoginAsync(email, "pw-" + email);
+    }
+
+    public async Task<T> WithStoreAsync<T>(Func<LatchkeyDbContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Traffic.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+
+    internal static string OrgAdmin => Roles.OrgAdmin;
+}
