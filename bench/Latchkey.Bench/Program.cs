@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Latchkey.Bench.TokenBenchmarks).Assembly).Run(args);

@@ -1,0 +1,87 @@
+using BenchmarkDotNet.Attributes;
+using Latchkey.Core.Tokens;
+using Latchkey.Data;
+using Latchkey.Server;
+using Latchkey.Server.Data;
+using Latchkey.Server.Tokens;
+using Latchkey.Server.Verification;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Latchkey.Bench;
+
+/// <summary>
+/// The whole verification path in-process, on a real SQLite store in a temp folder: a cached
+/// token, an uncached one (evicted before each call, so every call is a store lookup), garbage.
+/// </summary>
+[MemoryDiagnoser]
+public class VerificationBenchmarks
+{
+    private WebApplication app = null!;
+    private TokenVerifier verifier = null!;
+    private VerificationCache cache = null!;
+    private string secret = null!;
+    private TokenDigest digest;
+    private string dataDir = null!;
+    private readonly string garbage = TokenFormat.Generate()[..^6] + "000000";
+
+    [GlobalSetup]
+    public async Task SetUp()
+    {
+        dataDir = Directory.CreateTempSubdirectory("latchkey-bench-").FullName;
+        app = LatchkeyHost.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Latchkey:DataDir"] = dataDir,
+                ["Latchkey:Bootstrap:AdminPassword"] = "bench-password",
+            });
+            builder.Logging.ClearProviders();
+        });
+        await app.PrepareStoreAsync();
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
+        var owner = await db.Users.Include(u => u.Organization).FirstAsync();
+        var issuer = app.Services.GetRequiredService<TokenIssuer>();
+        // A store of a realistic size: the lookup is an index seek among many tokens.
+        for (var i = 0; i < 10_000; i++)
+        {
+            db.AccessTokens.Add(issuer.Issue(owner, $"filler {i}", null, DateTimeOffset.UtcNow.AddDays(30), "bench").Token);
+        }
+
+        var (token, text) = issuer.Issue(owner, "bench", null, DateTimeOffset.UtcNow.AddDays(30), "bench");
+        db.AccessTokens.Add(token);
+        await db.SaveChangesAsync();
+
+        secret = text;
+        digest = TokenDigest.FromBytes(token.SecretDigest);
+        verifier = app.Services.GetRequiredService<TokenVerifier>();
+        cache = app.Services.GetRequiredService<VerificationCache>();
+    }
+
+    [GlobalCleanup]
+    public async Task TearDown()
+    {
+        await app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataDir, recursive: true);
+    }
+
+    // A cached or garbage token completes synchronously: no await, nothing added to what is measured.
+    [Benchmark(Baseline = true)]
+    public bool CachedToken() => verifier.VerifyAsync(secret, "127.0.0.1").GetAwaiter().GetResult().Grant is not null;
+
+    [Benchmark]
+    public async Task<bool> UncachedToken()
+    {
+        cache.Evict(digest);
+        return (await verifier.VerifyAsync(secret, "127.0.0.1")).Grant is not null;
+    }
+
+    [Benchmark]
+    public bool GarbageToken() => verifier.VerifyAsync(garbage, "127.0.0.1").GetAwaiter().GetResult().Grant is null;
+}
