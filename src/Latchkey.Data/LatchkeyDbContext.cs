@@ -11,6 +11,7 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
     public DbSet<User> Users => Set<User>();
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
     public DbSet<Cluster> Clusters => Set<Cluster>();
+    public DbSet<ClusterCredential> ClusterCredentials => Set<ClusterCredential>();
     public DbSet<AccessPolicy> AccessPolicies => Set<AccessPolicy>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
@@ -72,6 +73,14 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(c => c.DefaultNamespace).HasMaxLength(63);
             e.HasIndex(c => new { c.OrganizationId, c.Name }).IsUnique();
             e.HasOne<Organization>().WithMany().HasForeignKey(c => c.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ClusterCredential>(e =>
+        {
+            e.Property(c => c.SecretDigest).HasMaxLength(32);
+            e.Property(c => c.DigestKeyId).HasMaxLength(32);
+            e.HasIndex(c => c.SecretDigest).IsUnique();
+            e.HasOne(c => c.Cluster).WithMany().HasForeignKey(c => c.ClusterId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<AccessPolicy>(e =>

@@ -2,6 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Latchkey.Server.Audit;
+using Latchkey.Server.ClusterAuth;
+using Latchkey.Server.ForwardAuth;
+using Microsoft.AspNetCore.Authorization;
 using Latchkey.Server.Clusters;
 using Latchkey.Server.Data;
 using Latchkey.Server.Http;
@@ -59,12 +62,21 @@ public static class LatchkeyHost
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<PasswordCheck>();
-        services.AddScoped<AccessEvaluator>();
+        services.AddSingleton<PolicyCache>();
+        services.AddSingleton<AccessEvaluator>();
         services.AddHostedService<WriteBehind>();
 
-        services.AddAuthentication(BearerAuthentication.SchemeName)
+        services.AddSingleton<FailedAttempts>();
+        services.AddSingleton<WebhookCallers>();
+
+        // No default scheme (not even the implicit one a single scheme would become): only the REST
+        // API authenticates users by bearer token. The webhooks and forward-auth check their own
+        // credentials, once, on their own terms.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddAuthentication()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().SetDefaultPolicy(
+            new AuthorizationPolicyBuilder(BearerAuthentication.SchemeName).RequireAuthenticatedUser().Build());
         services.AddRateLimiter(o => ConfigureRateLimits(o, builder.Configuration));
 
         customize?.Invoke(builder);
@@ -81,16 +93,19 @@ public static class LatchkeyHost
         app.UseUrlSecretGuard();
         app.UseRouting();
         app.UseApiHeaders();
-        app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapHealth();
         app.MapOpenApi();
+        app.MapTokenReview();
+        app.MapSubjectAccessReview();
+        app.MapForwardAuth();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLogin();
         api.MapTokens();
         api.MapClusters();
+        api.MapWebhookConfig();
         api.MapAudit();
         return app;
     }

@@ -8,6 +8,12 @@ public sealed class LatchkeyOptions
     /// <summary>Folder for the SQLite database and the token key file. Env: <c>LATCHKEY_DATADIR</c>.</summary>
     public string DataDir { get; set; } = "data";
 
+    /// <summary>The URL clusters and people reach this server at, for generated files. Default: the request's own.</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>Failed token uses allowed per source address per minute at the API and forward-auth (429 beyond).</summary>
+    public int FailedAttemptsPerMinute { get; set; } = 60;
+
     public DatabaseOptions Database { get; set; } = new();
     public TokenKeyOptions TokenKeys { get; set; } = new();
     public BootstrapOptions Bootstrap { get; set; } = new();

@@ -16,3 +16,13 @@ public sealed record ClusterInfo(
     string Audience,
     string DefaultNamespace,
     DateTimeOffset CreatedAt);
+
+/// <summary>
+/// What an API server needs to call Latchkey's webhooks: two kubeconfig-format files (they hold a
+/// new webhook credential, shown this once) and the flags to add.
+/// </summary>
+public sealed record WebhookConfig(
+    string Cluster,
+    string AuthenticationConfig,
+    string AuthorizationConfig,
+    IReadOnlyList<string> ApiServerFlags);

@@ -238,6 +238,47 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.ToTable("Clusters");
                 });
 
+            modelBuilder.Entity("Latchkey.Data.ClusterCredential", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CreatedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DigestKeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SecretDigest")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId");
+
+                    b.HasIndex("SecretDigest")
+                        .IsUnique();
+
+                    b.ToTable("ClusterCredentials");
+                });
+
             modelBuilder.Entity("Latchkey.Data.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -349,6 +390,17 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Latchkey.Data.ClusterCredential", b =>
+                {
+                    b.HasOne("Latchkey.Data.Cluster", "Cluster")
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Cluster");
                 });
 
             modelBuilder.Entity("Latchkey.Data.User", b =>

@@ -31,17 +31,42 @@ internal static class Store
         return services;
     }
 
+    /// <summary>
+    /// The database file is opened read-write but never created at run time: a file that vanished
+    /// is an outage (503), not a reason to start over on an empty store. <see cref="CreateFileIfMissing"/>
+    /// makes it on first start.
+    /// </summary>
     public static string ConnectionString(LatchkeyOptions settings) =>
         settings.Database.ConnectionString ?? new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(settings.DataDir, DatabaseFileName),
+            Mode = SqliteOpenMode.ReadWrite,
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
 
+    /// <summary>Creates the database file on first start and puts it in WAL mode (a setting the file keeps).</summary>
+    public static void PrepareFile(LatchkeyOptions settings)
+    {
+        var builder = new SqliteConnectionStringBuilder(ConnectionString(settings));
+        if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:")
+        {
+            return;
+        }
+
+        builder.Mode = SqliteOpenMode.ReadWriteCreate;
+        builder.Pooling = false;
+        using var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        // WAL lets readers run beside the writer.
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>
-    /// WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode loses nothing when the
-    /// process dies (only an OS crash or power loss can drop the last commits).
+    /// synchronous=NORMAL in WAL mode loses nothing when the process dies (only an OS crash or power
+    /// loss can drop the last commits), and spares an fsync per commit.
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
@@ -56,7 +81,7 @@ internal static class Store
         private static void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            command.CommandText = "PRAGMA synchronous=NORMAL;";
             command.ExecuteNonQuery();
         }
     }

@@ -20,6 +20,7 @@ internal static class StoreSetup
         // Load (or create) the token key now: a missing or bad key should stop the start, not the first request.
         _ = app.Services.GetRequiredService<TokenKeyRing>();
 
+        Store.PrepareFile(settings);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
         await db.Database.MigrateAsync();

@@ -1,26 +1,26 @@
 using Latchkey.Data;
 using Latchkey.Server.Verification;
-using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Iam;
 
 /// <summary>
-/// Answers "may the caller do this, here?" from the access policies in the store, read at each
-/// use so that a removed role takes effect on the very next request. Default deny.
+/// Answers "may this user do this, here?" from the access policies (default deny). Every door
+/// asks here: the REST API, the webhooks and forward-auth.
 /// </summary>
-internal sealed class AccessEvaluator(LatchkeyDbContext db)
+internal sealed class AccessEvaluator(PolicyCache policies)
 {
-    private List<AccessPolicy>? policies;
-
-    /// <summary>True when a policy grants <paramref name="permission"/> on the organization, or on <paramref name="clusterId"/>.</summary>
-    public async Task<bool> HasAsync(Caller caller, string permission, Guid? clusterId = null, CancellationToken cancellationToken = default)
+    public Task<bool> HasAsync(Caller caller, string permission, Guid? clusterId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        foreach (var policy in await PoliciesAsync(caller, cancellationToken).ConfigureAwait(false))
+        return HasAsync(caller.OrganizationId, caller.UserId, permission, clusterId, cancellationToken);
+    }
+
+    /// <summary>True when a policy grants <paramref name="permission"/> on the organization, or on <paramref name="clusterId"/>.</summary>
+    public async Task<bool> HasAsync(Guid organizationId, Guid userId, string permission, Guid? clusterId = null, CancellationToken cancellationToken = default)
+    {
+        foreach (var policy in await policies.ForUserAsync(organizationId, userId, cancellationToken).ConfigureAwait(false))
         {
-            var coversScope = policy.ScopeType == PolicyScopeType.Organization
-                || (clusterId is not null && policy.ScopeType == PolicyScopeType.Cluster && policy.ScopeId == clusterId);
-            if (coversScope && Roles.PermissionsOf.TryGetValue(policy.Role, out var granted) && granted.Contains(permission))
+            if (Covers(policy, clusterId) && Grants(policy, permission))
             {
                 return true;
             }
@@ -32,23 +32,35 @@ internal sealed class AccessEvaluator(LatchkeyDbContext db)
     /// <summary>The clusters on which the caller holds <paramref name="permission"/>; null means every cluster of the organization.</summary>
     public async Task<HashSet<Guid>?> ClustersWithAsync(Caller caller, string permission, CancellationToken cancellationToken = default)
     {
-        if (await HasAsync(caller, permission, cancellationToken: cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(caller);
+        var held = await policies.ForUserAsync(caller.OrganizationId, caller.UserId, cancellationToken).ConfigureAwait(false);
+        if (held.Any(p => p.ScopeType == PolicyScopeType.Organization && Grants(p, permission)))
         {
             return null;
         }
 
-        return [.. (await PoliciesAsync(caller, cancellationToken).ConfigureAwait(false))
-            .Where(p => p.ScopeType == PolicyScopeType.Cluster && p.ScopeId is not null
-                && Roles.PermissionsOf.TryGetValue(p.Role, out var granted) && granted.Contains(permission))
-            .Select(p => p.ScopeId!.Value)];
+        return [.. held.Where(p => p.ScopeType == PolicyScopeType.Cluster && p.ScopeId is not null && Grants(p, permission)).Select(p => p.ScopeId!.Value)];
     }
 
-    public async Task<IReadOnlyList<string>> RolesAsync(Caller caller, CancellationToken cancellationToken = default) =>
-        [.. (await PoliciesAsync(caller, cancellationToken).ConfigureAwait(false))
-            .Where(p => p.ScopeType == PolicyScopeType.Organization).Select(p => p.Role).Distinct().Order(StringComparer.Ordinal)];
+    /// <summary>Every permission the user holds on one cluster (policies on the organization count too).</summary>
+    public async Task<HashSet<string>> PermissionsOnClusterAsync(Guid organizationId, Guid userId, Guid clusterId, CancellationToken cancellationToken = default)
+    {
+        var granted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var policy in await policies.ForUserAsync(organizationId, userId, cancellationToken).ConfigureAwait(false))
+        {
+            if (Covers(policy, clusterId) && Roles.PermissionsOf.TryGetValue(policy.Role, out var permissions))
+            {
+                granted.UnionWith(permissions);
+            }
+        }
 
-    private async Task<List<AccessPolicy>> PoliciesAsync(Caller caller, CancellationToken cancellationToken) =>
-        policies ??= await db.AccessPolicies.AsNoTracking()
-            .Where(p => p.OrganizationId == caller.OrganizationId && p.PrincipalType == PrincipalType.User && p.PrincipalId == caller.UserId)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return granted;
+    }
+
+    private static bool Covers(AccessPolicy policy, Guid? clusterId) =>
+        policy.ScopeType == PolicyScopeType.Organization
+        || (clusterId is not null && policy.ScopeType == PolicyScopeType.Cluster && policy.ScopeId == clusterId);
+
+    private static bool Grants(AccessPolicy policy, string permission) =>
+        Roles.PermissionsOf.TryGetValue(policy.Role, out var granted) && granted.Contains(permission);
 }

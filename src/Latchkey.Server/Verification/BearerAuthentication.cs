@@ -16,11 +16,13 @@ internal sealed class BearerAuthentication(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     TokenVerifier verifier,
+    FailedAttempts failures,
     AuditLog audit)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Bearer";
     private const string PresentedKey = "latchkey.bearer-presented";
+    private const string ThrottledKey = "latchkey.bearer-throttled";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -31,9 +33,21 @@ internal sealed class BearerAuthentication(
         }
 
         Context.Items[PresentedKey] = true;
-        var result = await verifier.VerifyAsync(header[7..].Trim(), Context.Connection.RemoteIpAddress?.ToString()).ConfigureAwait(false);
+        var source = Context.Connection.RemoteIpAddress?.ToString();
+        if (failures.RetryAfter(source) is { } wait)
+        {
+            Context.Items[ThrottledKey] = wait;
+            return AuthenticateResult.Fail("Too many failed attempts from this address.");
+        }
+
+        var result = await verifier.VerifyAsync(header[7..].Trim(), source).ConfigureAwait(false);
         if (result.Grant is not { } grant)
         {
+            if (failures.Fail(source))
+            {
+                audit.Enqueue(audit.Event(Context, "auth.throttled", "denied", detail: "too many failed token uses from this address"));
+            }
+
             var failure = result.Failure.ToString();
             Log.AuthenticationFailed(Logger, failure, result.TokenId);
             audit.Enqueue(audit.Event(Context, "auth.failed", "failure", targetType: result.TokenId is null ? null : "token",
@@ -51,6 +65,13 @@ internal sealed class BearerAuthentication(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[ThrottledKey] is int wait)
+        {
+            Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Write(Context, StatusCodes.Status429TooManyRequests, "Too many requests",
+                "Too many failed token uses from your address. Wait and try again with a valid token.");
+        }
+
         var presented = Context.Items.ContainsKey(PresentedKey);
         // RFC 6750: say that a token is needed, and whether the one given was bad.
         Response.Headers.WWWAuthenticate = presented ? "Bearer realm=\"latchkey\", error=\"invalid_token\"" : "Bearer realm=\"latchkey\"";

@@ -54,6 +54,11 @@ internal sealed class TokenVerifier(
         var digest = keys.Digest(token);
         if (!cache.TryGet(digest, out var grant))
         {
+            if (cache.IsRecentlyUnknown(digest))
+            {
+                return Verification.Failed(VerificationFailure.Unknown);
+            }
+
             var found = await LookupOnceAsync(digest, token).ConfigureAwait(false);
             if (found.Grant is null)
             {
@@ -106,6 +111,7 @@ internal sealed class TokenVerifier(
 
             if (row is null)
             {
+                cache.RememberUnknown(digest);
                 return Verification.Failed(VerificationFailure.Unknown);
             }
 

@@ -1,78 +1,34 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server.Verification;
 
 /// <summary>
-/// Valid tokens by digest (never by token text), each trusted for a short time. Anything that
-/// changes a token or its owner evicts here, so this process never serves a revoked token.
+/// What verification remembers: valid tokens (short TTL, evicted on revocation and on any change
+/// to their owner) and digests the store did not know (a bounded negative cache, so a flood of
+/// well-formed guesses cannot turn into a flood of store lookups).
 /// </summary>
 internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<TokenDigest, Entry> entries = new();
-    private readonly TimeSpan ttl = options.Value.VerificationCacheTtl;
-    private readonly int capacity = options.Value.VerificationCacheCapacity;
-    private readonly Lock writeLock = new();
-    private long generation;
+    /// <summary>How long "no such token" is remembered. New tokens cannot be hit by this: their 178 random bits were never presented before.</summary>
+    private static readonly TimeSpan UnknownTtl = TimeSpan.FromSeconds(30);
 
-    /// <summary>Changes on every eviction: a lookup that started before one must not fill the cache.</summary>
-    public long Generation => Interlocked.Read(ref generation);
+    private static readonly object Unknown = new();
 
-    public bool TryGet(TokenDigest digest, out TokenGrant grant)
-    {
-        if (entries.TryGetValue(digest, out var entry) && time.GetUtcNow() < entry.FreshUntil)
-        {
-            grant = entry.Grant;
-            return true;
-        }
+    public DigestCache<TokenGrant> Valid { get; } = new(time, options.Value.VerificationCacheTtl, options.Value.VerificationCacheCapacity);
 
-        grant = null!;
-        return false;
-    }
+    public DigestCache<object> UnknownDigests { get; } = new(time, UnknownTtl, 10_000);
 
-    /// <summary>Stores a grant read from the store, unless an eviction happened since that read began.</summary>
-    public void Set(TokenDigest digest, TokenGrant grant, long observedGeneration)
-    {
-        lock (writeLock)
-        {
-            if (generation != observedGeneration)
-            {
-                return;
-            }
+    public long Generation => Valid.Generation;
 
-            if (entries.Count >= capacity)
-            {
-                // Rare, and safe: a cleared cache only costs store lookups.
-                entries.Clear();
-            }
+    public bool TryGet(TokenDigest digest, out TokenGrant grant) => Valid.TryGet(digest, out grant);
 
-            entries[digest] = new Entry(grant, time.GetUtcNow() + ttl);
-        }
-    }
+    public void Set(TokenDigest digest, TokenGrant grant, long observedGeneration) => Valid.Set(digest, grant, observedGeneration);
 
-    public void Evict(TokenDigest digest)
-    {
-        lock (writeLock)
-        {
-            generation++;
-            entries.TryRemove(digest, out _);
-        }
-    }
+    public bool IsRecentlyUnknown(TokenDigest digest) => UnknownDigests.TryGet(digest, out _);
 
-    public void EvictUser(Guid userId)
-    {
-        lock (writeLock)
-        {
-            generation++;
-            foreach (var (digest, entry) in entries)
-            {
-                if (entry.Grant.UserId == userId)
-                {
-                    entries.TryRemove(digest, out _);
-                }
-            }
-        }
-    }
+    public void RememberUnknown(TokenDigest digest) => UnknownDigests.Set(digest, Unknown, UnknownDigests.Generation);
 
-    private sealed record Entry(TokenGrant Grant, DateTimeOffset FreshUntil);
+    public void Evict(TokenDigest digest) => Valid.Evict(digest);
+
+    public void EvictUser(Guid userId) => Valid.EvictWhere(g => g.UserId == userId);
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Latchkey.Core.Contracts;
-using Latchkey.Data;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Tests.Infrastructure;
 
@@ -80,21 +79,7 @@ public class ClusterTests
         await Api.AssertProblemAsync(await member.DeleteAsync("/api/v1/clusters/prod-1"), HttpStatusCode.Forbidden);
         Assert.Empty(await Api.ReadAsync<List<ClusterInfo>>(await member.GetAsync("/api/v1/clusters")));
 
-        await app.WithStoreAsync(async db =>
-        {
-            var user = db.Users.Single(u => u.Email == "m@example.test");
-            db.AccessPolicies.Add(new AccessPolicy
-            {
-                Id = Guid.CreateVersion7(),
-                OrganizationId = user.OrganizationId,
-                PrincipalType = PrincipalType.User,
-                PrincipalId = user.Id,
-                Role = Roles.ClusterViewer,
-                ScopeType = PolicyScopeType.Cluster,
-                ScopeId = db.Clusters.Single(c => c.Name == "prod-2").Id,
-            });
-            return await db.SaveChangesAsync();
-        });
+        await app.GrantAsync("m@example.test", Roles.ClusterViewer, "prod-2");
 
         Assert.Equal("prod-2", Assert.Single(await Api.ReadAsync<List<ClusterInfo>>(await member.GetAsync("/api/v1/clusters"))).Name);
     }

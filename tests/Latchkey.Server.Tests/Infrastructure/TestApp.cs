@@ -54,6 +54,7 @@ public sealed class TestApp : IAsyncDisposable
             ["Latchkey:Bootstrap:AdminEmail"] = AdminEmail,
             ["Latchkey:Bootstrap:AdminPassword"] = AdminPassword,
             ["Latchkey:LoginAttemptsPerMinute"] = "1000",
+            ["Latchkey:FailedAttemptsPerMinute"] = "100000",
             // Everything at Debug, including the framework, so that tests see every line a log could hold.
             ["Logging:LogLevel:Default"] = "Debug",
             ["Logging:LogLevel:Microsoft"] = "Debug",
@@ -170,6 +171,38 @@ public sealed class TestApp : IAsyncDisposable
         }
 
         return await LoginAsync(email, "pw-" + email);
+    }
+
+    /// <summary>Registers a cluster as the bootstrap admin and returns its webhook credential.</summary>
+    public async Task<string> AddClusterAsync(string name, string? audience = null)
+    {
+        using var admin = Client(await LoginAsync());
+        var created = await admin.PostAsJsonAsync("/api/v1/clusters", new CreateClusterRequest(name, $"https://{name}.k8s.example.test:6443", Audience: audience));
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var config = await Api.ReadAsync<WebhookConfig>(await admin.GetAsync($"/api/v1/clusters/{name}/webhook-config"));
+        return System.Text.RegularExpressions.Regex.Match(config.AuthenticationConfig, @"token: (lk_\w+)").Groups[1].Value;
+    }
+
+    /// <summary>Grants a role on the organization, or on one cluster, as the policy API will (cache invalidated).</summary>
+    public async Task GrantAsync(string email, string role, string? clusterName = null)
+    {
+        await WithStoreAsync(async db =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Email == email);
+            db.AccessPolicies.Add(new AccessPolicy
+            {
+                Id = Guid.CreateVersion7(),
+                OrganizationId = user.OrganizationId,
+                PrincipalType = PrincipalType.User,
+                PrincipalId = user.Id,
+                Role = role,
+                ScopeType = clusterName is null ? PolicyScopeType.Organization : PolicyScopeType.Cluster,
+                ScopeId = clusterName is null ? null : (await db.Clusters.SingleAsync(c => c.OrganizationId == user.OrganizationId && c.Name == clusterName)).Id,
+                CreatedAt = Time.GetUtcNow(),
+            });
+            return await db.SaveChangesAsync();
+        });
+        Services.GetRequiredService<PolicyCache>().Invalidate();
     }
 
     public async Task<T> WithStoreAsync<T>(Func<LatchkeyDbContext, Task<T>> work)

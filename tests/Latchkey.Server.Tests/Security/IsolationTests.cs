@@ -24,6 +24,8 @@ public class IsolationTests
         ["POST /api/v1/clusters/"] = "walked: same name in another organization is a new cluster",
         ["DELETE /api/v1/clusters/{name}"] = "walked: 404",
         ["GET /api/v1/audit"] = "walked: other organization's events never listed",
+        ["GET /api/v1/clusters/{name}/webhook-config"] = "walked: 404",
+        ["GET /api/v1/clusters/{name}/rbac"] = "walked: 404",
     };
 
     [Fact]
@@ -87,6 +89,8 @@ public class IsolationTests
 
         Assert.Empty(await Api.ReadAsync<List<ClusterInfo>>(await adminC.GetAsync("/api/v1/clusters")));
         await Api.AssertProblemAsync(await adminC.DeleteAsync("/api/v1/clusters/prod-1"), HttpStatusCode.NotFound);
+        await Api.AssertProblemAsync(await adminC.GetAsync("/api/v1/clusters/prod-1/webhook-config"), HttpStatusCode.NotFound);
+        await Api.AssertProblemAsync(await adminC.GetAsync("/api/v1/clusters/prod-1/rbac"), HttpStatusCode.NotFound);
         Assert.Single(await Api.ReadAsync<List<ClusterInfo>>(await adminA.GetAsync("/api/v1/clusters")));
 
         // The same name in another organization is that organization's own cluster.

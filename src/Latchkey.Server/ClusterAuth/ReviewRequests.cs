@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Latchkey.Server.Http;
+
+namespace Latchkey.Server.ClusterAuth;
+
+/// <summary>What both webhooks do before deciding: who is calling, and is the review well formed.</summary>
+internal static class ReviewRequests
+{
+    public static readonly string[] Versions = ["v1", "v1beta1"];
+
+    /// <summary>
+    /// The calling cluster and the parsed review, or the 4xx to answer instead. A malformed review
+    /// is the caller's bug, so it is a 4xx and not a "no" that the API server would cache.
+    /// </summary>
+    public static async Task<(WebhookCaller? Caller, T? Review, IResult? Error)> ReadAsync<T>(
+        HttpContext http, WebhookCallers callers, string version, string group, string kind) where T : class
+    {
+        if (!Versions.Contains(version))
+        {
+            return (null, null, Problem(StatusCodes.Status404NotFound, $"{group} has no version '{version}' here; use v1 or v1beta1."));
+        }
+
+        var caller = await callers.AuthenticateAsync(http.Request).ConfigureAwait(false);
+        if (caller is null)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"latchkey-webhook\"";
+            return (null, null, Problem(StatusCodes.Status401Unauthorized,
+                "Webhook calls need the cluster's webhook credential (see GET /api/v1/clusters/{name}/webhook-config)."));
+        }
+
+        if (!http.Request.HasJsonContentType())
+        {
+            return (caller, null, Problem(StatusCodes.Status415UnsupportedMediaType, $"A {kind} is sent as JSON ('Content-Type: application/json')."));
+        }
+
+        T? review;
+        try
+        {
+            review = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, ReviewJson.Options, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return (caller, null, Problem(StatusCodes.Status400BadRequest, $"The body is not a JSON {kind}."));
+        }
+
+        return (caller, review, null);
+    }
+
+    public static IResult? CheckType(string? apiVersion, string? kind, string group, string version, string expectedKind, bool hasSpec)
+    {
+        var expectedApiVersion = $"{group}/{version}";
+        if (kind != expectedKind || apiVersion != expectedApiVersion)
+        {
+            return Problem(StatusCodes.Status400BadRequest,
+                $"Expected kind '{expectedKind}' with apiVersion '{expectedApiVersion}', got kind '{kind}' with apiVersion '{apiVersion}'.");
+        }
+
+        return hasSpec ? null : Problem(StatusCodes.Status400BadRequest, $"The {expectedKind} has no spec.");
+    }
+
+    public static IResult Problem(int status, string detail) =>
+        TypedResults.Problem(statusCode: status, title: status switch
+        {
+            StatusCodes.Status401Unauthorized => "Unauthorized",
+            StatusCodes.Status404NotFound => "Not found",
+            StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+            _ => "The review is not valid.",
+        }, detail: detail);
+
+    public static IResult Answer<T>(T review) => TypedResults.Json(review, ReviewJson.Options);
+}

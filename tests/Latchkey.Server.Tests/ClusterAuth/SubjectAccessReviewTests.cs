@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Latchkey.Server.Iam;
+using Latchkey.Server.Tests.Infrastructure;
+
+namespace Latchkey.Server.Tests.ClusterAuth;
+
+public class SubjectAccessReviewTests
+{
+    // The documentation's example user is "jane"; Latchkey users are found by uid or by this name.
+    private const string Jane = "jane";
+    private static readonly string[] AuthenticatedGroup = ["latchkey:authenticated"];
+
+    public static TheoryData<string, string?, string, string, bool?> Decisions => new()
+    {
+        // role on the cluster, verb, resource or non-resource review, expected allowed (null: no opinion)
+        { "viewer reads a resource", Roles.ClusterViewer, "get", "resource", true },
+        { "viewer lists", Roles.ClusterViewer, "list", "resource", true },
+        { "viewer watches", Roles.ClusterViewer, "watch", "resource", true },
+        { "viewer reads a non-resource path", Roles.ClusterViewer, "get", "nonresource", true },
+        { "viewer deletes", Roles.ClusterViewer, "delete", "resource", null },
+        { "viewer creates", Roles.ClusterViewer, "create", "resource", null },
+        { "admin deletes", Roles.ClusterAdmin, "delete", "resource", true },
+        { "admin escalates", Roles.ClusterAdmin, "escalate", "resource", true },
+        { "no role", null, "get", "resource", null },
+        { "a role on the organization's metrics only", Roles.MetricsReader, "get", "resource", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Decisions))]
+    public async Task SubjectAccessReview_decides_from_the_roles_held_on_the_calling_cluster(
+        string @case, string? role, string verb, string kind, bool? allowed)
+    {
+        await using var app = await TestApp.StartAsync();
+        var webhook = await app.AddClusterAsync("prod-1");
+        await app.AddUserAsync(Jane);
+        if (role == Roles.MetricsReader)
+        {
+            await app.GrantAsync(Jane, role);
+        }
+        else if (role is not null)
+        {
+            await app.GrantAsync(Jane, role, "prod-1");
+        }
+
+        var request = Golden.Read($"ClusterAuth/Assets/subjectaccessreview-v1beta1-{(kind == "resource" ? "" : "nonresource-")}request.json")
+            .Replace("\"verb\": \"get\"", $"\"verb\": \"{verb}\"", StringComparison.Ordinal);
+        using var client = app.Client(webhook);
+        var status = JsonDocument.Parse(await ReviewAsync(client, "v1beta1", request)).RootElement.GetProperty("status");
+
+        Assert.True((allowed ?? false) == status.GetProperty("allowed").GetBoolean(), @case);
+        // Latchkey never short-circuits the cluster's other authorizers.
+        Assert.False(status.TryGetProperty("denied", out _), @case);
+    }
+
+    [Fact]
+    public async Task Permissive_answer_matches_the_documentation_and_a_removed_role_takes_effect_at_once()
+    {
+        await using var app = await TestApp.StartAsync();
+        var webhook = await app.AddClusterAsync("prod-1");
+        await app.AddUserAsync(Jane);
+        await app.GrantAsync(Jane, Roles.ClusterViewer, "prod-1");
+        using var client = app.Client(webhook);
+        var request = Golden.Read("ClusterAuth/Assets/subjectaccessreview-v1beta1-request.json");
+
+        Golden.AssertSameJson(Golden.Read("ClusterAuth/Assets/subjectaccessreview-v1beta1-response-allowed.json"), await ReviewAsync(client, "v1beta1", request));
+
+        using (var admin = app.Client(await app.LoginAsync()))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/v1/clusters/prod-1")).StatusCode);
+        }
+
+        // The cluster is gone, and with it its webhook credential.
+        var response = await client.PostAsync("/apis/authorization.k8s.io/v1beta1/subjectaccessreviews", new StringContent(request, Encoding.UTF8, "application/json"));
+        await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task V1_review_finds_the_user_by_uid_and_answers_in_v1()
+    {
+        await using var app = await TestApp.StartAsync();
+        var webhook = await app.AddClusterAsync("prod-1");
+        await app.AddUserAsync("someone@example.test");
+        await app.GrantAsync("someone@example.test", Roles.ClusterAdmin, "prod-1");
+        var uid = await app.WithStoreAsync(db => Task.FromResult(db.Users.Single(u => u.Email == "someone@example.test").Id));
+        using var client = app.Client(webhook);
+
+        var body = JsonSerializer.Serialize(new
+        {
+            apiVersion = "authorization.k8s.io/v1",
+            kind = "SubjectAccessReview",
+            spec = new { resourceAttributes = new { verb = "delete", resource = "pods", @namespace = "default" }, user = "renamed@example.test", uid = uid.ToString(), groups = AuthenticatedGroup },
+        });
+        var answer = JsonDocument.Parse(await ReviewAsync(client, "v1", body)).RootElement;
+
+        Assert.Equal("authorization.k8s.io/v1", answer.GetProperty("apiVersion").GetString());
+        Assert.True(answer.GetProperty("status").GetProperty("allowed").GetBoolean());
+    }
+
+    private static async Task<string> ReviewAsync(HttpClient client, string version, string body)
+    {
+        var response = await client.PostAsync($"/apis/authorization.k8s.io/{version}/subjectaccessreviews", new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        return text;
+    }
+}
