@@ -5,6 +5,7 @@ using Latchkey.Server.Audit;
 using Latchkey.Server.ClusterAuth;
 using Latchkey.Server.ForwardAuth;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.HttpOverrides;
 using Latchkey.Server.Clusters;
 using Latchkey.Server.Data;
 using Latchkey.Server.Http;
@@ -53,6 +54,7 @@ public static class LatchkeyHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddDefaultDetail);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
+        services.Configure<ForwardedHeadersOptions>(o => ConfigureProxies(o, builder.Configuration));
 
         services.AddStore();
         services.AddSingleton(sp => TokenKeyRing.Create(sp.GetRequiredService<IOptions<LatchkeyOptions>>()));
@@ -87,6 +89,7 @@ public static class LatchkeyHost
         var app = builder.Build();
         PrepareDataDir(app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value);
 
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Before routing, whose debug log names the request path.
@@ -117,6 +120,19 @@ public static class LatchkeyHost
         json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         json.AllowDuplicateProperties = false;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+    }
+
+    /// <summary>
+    /// X-Forwarded-For is believed only from loopback and the proxies listed in
+    /// Latchkey:TrustedProxies, so that a client cannot choose the address it is throttled and audited as.
+    /// </summary>
+    private static void ConfigureProxies(ForwardedHeadersOptions options, ConfigurationManager configuration)
+    {
+        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        foreach (var proxy in configuration.GetSection($"{LatchkeyOptions.Section}:TrustedProxies").Get<string[]>() ?? [])
+        {
+            options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        }
     }
 
     private static void ConfigureRateLimits(RateLimiterOptions options, IConfiguration configuration)

@@ -11,6 +11,12 @@ public sealed class LatchkeyOptions
     /// <summary>The URL clusters and people reach this server at, for generated files. Default: the request's own.</summary>
     public string? PublicUrl { get; set; }
 
+    /// <summary>
+    /// Base64 of the PEM certificate (or CA) that API servers should trust for this server's TLS
+    /// certificate; written into generated webhook configs as certificate-authority-data.
+    /// </summary>
+    public string? PublicCertificateAuthorityData { get; set; }
+
     /// <summary>Failed token uses allowed per source address per minute at the API and forward-auth (429 beyond).</summary>
     public int FailedAttemptsPerMinute { get; set; } = 60;
 

@@ -28,7 +28,8 @@ internal static class ReviewRequests
                 "Webhook calls need the cluster's webhook credential (see GET /api/v1/clusters/{name}/webhook-config)."));
         }
 
-        if (!http.Request.HasJsonContentType())
+        // kubectl create --raw sends no content type; an explicit non-JSON one is a mistake.
+        if (http.Request.ContentType is not null && !http.Request.HasJsonContentType())
         {
             return (caller, null, Problem(StatusCodes.Status415UnsupportedMediaType, $"A {kind} is sent as JSON ('Content-Type: application/json')."));
         }

@@ -46,10 +46,11 @@ internal static class WebhookConfigEndpoints
         await db.SaveChangesAsync(cancellationToken);
 
         var baseUrl = (options.Value.PublicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}").TrimEnd('/');
+        var ca = options.Value.PublicCertificateAuthorityData;
         return TypedResults.Ok(new WebhookConfig(
             cluster.Name,
-            Kubeconfig(cluster.Name, $"{baseUrl}/apis/{TokenReviewEndpoints.Group}/v1/tokenreviews", secret, "authentication"),
-            Kubeconfig(cluster.Name, $"{baseUrl}/apis/{SubjectAccessReviewEndpoints.Group}/v1/subjectaccessreviews", secret, "authorization"),
+            Kubeconfig(cluster.Name, $"{baseUrl}/apis/{TokenReviewEndpoints.Group}/v1/tokenreviews", ca, secret, "authentication"),
+            Kubeconfig(cluster.Name, $"{baseUrl}/apis/{SubjectAccessReviewEndpoints.Group}/v1/subjectaccessreviews", ca, secret, "authorization"),
             [
                 $"--authentication-token-webhook-config-file={AuthenticationFile}",
                 "--authentication-token-webhook-version=v1",
@@ -101,14 +102,14 @@ internal static class WebhookConfigEndpoints
             """, "application/yaml");
     }
 
-    private static string Kubeconfig(string cluster, string endpoint, string secret, string purpose) => $"""
+    private static string Kubeconfig(string cluster, string endpoint, string? certificateAuthorityData, string secret, string purpose) => $"""
         # Latchkey {purpose} webhook for cluster {cluster}. Holds a credential: keep it 0600 on the API server nodes.
         apiVersion: v1
         kind: Config
         clusters:
         - name: latchkey
           cluster:
-            server: {endpoint}
+            server: {endpoint}{(certificateAuthorityData is null ? "" : $"\n    certificate-authority-data: {certificateAuthorityData}")}
         users:
         - name: {cluster}
           user:

@@ -1,9 +1,14 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Collections.Concurrent;
 
 namespace Latchkey.Server.Tests.Infrastructure;
 
 /// <summary>Keeps the text of every response (status, headers, body) the tests received.</summary>
-public sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHandler())
+public sealed class RecordingHandler(X509Certificate2? trusted = null) : DelegatingHandler(new SocketsHttpHandler
+{
+    // Trust exactly the test server's own certificate, when it has one.
+    SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => trusted is not null && presented is not null && trusted.GetCertHashString() == presented.GetCertHashString() },
+})
 {
     private readonly ConcurrentQueue<string> responses = new();
 

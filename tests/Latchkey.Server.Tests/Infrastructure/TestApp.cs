@@ -13,6 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Latchkey.Server.Data;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Latchkey.Server.Tests.Infrastructure;
 
@@ -28,24 +30,30 @@ public sealed class TestApp : IAsyncDisposable
     private readonly Dictionary<string, string?> settings;
     private WebApplication app;
 
-    private TestApp(WebApplication app, string dataDir, FakeTimeProvider time, Dictionary<string, string?> settings)
+    private readonly X509Certificate2? certificate;
+
+    private TestApp(WebApplication app, string dataDir, FakeTimeProvider time, Dictionary<string, string?> settings, X509Certificate2? certificate)
     {
         this.app = app;
         DataDir = dataDir;
         Time = time;
         this.settings = settings;
+        this.certificate = certificate;
+        Traffic = new RecordingHandler(certificate);
     }
 
     public FakeTimeProvider Time { get; }
     public string DataDir { get; }
     public CapturedLogs Logs { get; } = new();
     public QueryCounter Queries { get; } = new();
-    public RecordingHandler Traffic { get; } = new();
+    public RecordingHandler Traffic { get; }
     public Uri BaseAddress => new(app.Urls.First());
     public IServiceProvider Services => app.Services;
 
-    public static async Task<TestApp> StartAsync(Dictionary<string, string?>? extraSettings = null)
+    /// <param name="https">Serve HTTPS with a self-signed certificate (published as Latchkey:PublicCertificateAuthorityData).</param>
+    public static async Task<TestApp> StartAsync(Dictionary<string, string?>? extraSettings = null, bool https = false)
     {
+        var certificate = https ? TestCertificate.Create() : null;
         var dataDir = Directory.CreateTempSubdirectory("latchkey-test-").FullName;
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
         var settings = new Dictionary<string, string?>
@@ -61,12 +69,17 @@ public sealed class TestApp : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Debug",
         };
+        if (certificate is not null)
+        {
+            settings["Latchkey:PublicCertificateAuthorityData"] = TestCertificate.PemBase64(certificate);
+        }
+
         foreach (var (key, value) in extraSettings ?? [])
         {
             settings[key] = value;
         }
 
-        var testApp = new TestApp(null!, dataDir, time, settings);
+        var testApp = new TestApp(null!, dataDir, time, settings, certificate);
         testApp.app = await testApp.BootAsync();
         return testApp;
     }
@@ -75,7 +88,16 @@ public sealed class TestApp : IAsyncDisposable
     {
         var web = LatchkeyHost.Create([], builder =>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            if (certificate is null)
+            {
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+            }
+            else
+            {
+                builder.WebHost.UseUrls();
+                builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+            }
+
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Services.AddSingleton<TimeProvider>(Time);
             builder.Services.AddSingleton<IInterceptor>(Queries);
@@ -211,11 +233,30 @@ public sealed class TestApp : IAsyncDisposable
         return await work(scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>());
     }
 
+    /// <summary>Makes the store unreachable, as a lost disk or a deleted file would: pooled connections closed, files moved away.</summary>
+    public void TakeStoreAway()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(DataDir, "latchkey.db*"))
+        {
+            File.Move(file, file + ".away");
+        }
+    }
+
+    public void BringStoreBack()
+    {
+        foreach (var file in Directory.GetFiles(DataDir, "*.away"))
+        {
+            File.Move(file, file[..^".away".Length]);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync();
         await app.DisposeAsync();
         Traffic.Dispose();
+        certificate?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
