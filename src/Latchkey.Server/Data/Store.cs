@@ -70,6 +70,9 @@ internal static class Store
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
+        // Pooled opens hand out the same native connection again: set it up once, not per query.
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> prepared = [];
+
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
         public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -78,8 +81,13 @@ internal static class Store
             return Task.CompletedTask;
         }
 
-        private static void Apply(DbConnection connection)
+        private void Apply(DbConnection connection)
         {
+            if (connection is not SqliteConnection { Handle: { } handle } || !prepared.TryAdd(handle, handle))
+            {
+                return;
+            }
+
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA synchronous=NORMAL;";
             command.ExecuteNonQuery();

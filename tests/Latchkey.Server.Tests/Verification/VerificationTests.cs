@@ -28,6 +28,41 @@ public class VerificationTests
     }
 
     [Fact]
+    public async Task Ten_thousand_garbage_tokens_make_zero_store_queries()
+    {
+        await using var app = await TestApp.StartAsync(NoBackgroundWrites);
+        var verifier = (Server.Verification.TokenVerifier)app.Services.GetService(typeof(Server.Verification.TokenVerifier))!;
+        var before = app.Queries.Count;
+
+        for (var i = 0; i < 10_000; i++)
+        {
+            var garbage = TokenFormat.Generate()[..^6] + "000000";
+            Assert.Null((await verifier.VerifyAsync(garbage, "192.0.2.1")).Grant);
+        }
+
+        Assert.Equal(before, app.Queries.Count);
+    }
+
+    [Fact]
+    public async Task An_unknown_token_presented_again_is_answered_from_memory()
+    {
+        await using var app = await TestApp.StartAsync(NoBackgroundWrites);
+        using var client = app.Client(TokenFormat.Generate());
+        await client.GetAsync("/api/v1/whoami");
+        var before = app.Queries.TokenLookups;
+
+        for (var i = 0; i < 20; i++)
+        {
+            await Api.AssertProblemAsync(await client.GetAsync("/api/v1/whoami"), HttpStatusCode.Unauthorized);
+        }
+
+        Assert.Equal(before, app.Queries.TokenLookups);
+        app.Time.Advance(TimeSpan.FromSeconds(31));
+        await client.GetAsync("/api/v1/whoami");
+        Assert.Equal(before + 1, app.Queries.TokenLookups);
+    }
+
+    [Fact]
     public async Task Well_formed_unknown_token_is_looked_up_and_rejected()
     {
         await using var app = await TestApp.StartAsync(NoBackgroundWrites);
