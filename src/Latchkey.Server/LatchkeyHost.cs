@@ -62,6 +62,7 @@ public static class LatchkeyHost
         services.AddSingleton<LastUsedRecorder>();
         services.AddSingleton<TokenVerifier>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<TokenCreation>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<PasswordCheck>();
         services.AddSingleton<PolicyCache>();

@@ -22,30 +22,12 @@ internal static class TokenEndpoints
     }
 
     private static async Task<Results<Created<CreatedToken>, ValidationProblem>> Create(
-        CreateTokenRequest request, Caller caller, LatchkeyDbContext db, TokenIssuer issuer, AuditLog audit,
-        TimeProvider time, HttpContext http, ILogger<TokenIssuer> logger, CancellationToken cancellationToken)
+        CreateTokenRequest request, Caller caller, LatchkeyDbContext db, TokenCreation creation, HttpContext http, CancellationToken cancellationToken)
     {
-        if (TokenRules.CheckText(request) is var (field, message))
-        {
-            return Problems.Invalid(field, message);
-        }
-
-        var owner = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == caller.UserId, cancellationToken);
-        var (expiresAt, error) = TokenRules.Expiration(request, owner.Organization, time.GetUtcNow());
-        if (error is var (expirationField, expirationMessage))
-        {
-            return Problems.Invalid(expirationField, expirationMessage);
-        }
-
-        var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), NullIfEmpty(request.Note), expiresAt, "api");
-        db.AccessTokens.Add(token);
-        db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
-            expiresAt is null ? "never expires" : $"expires {expiresAt:O}"));
-        await db.SaveChangesAsync(cancellationToken);
-        Log.TokenCreated(logger, token.Id, owner.Id);
-
-        return TypedResults.Created($"/api/v1/tokens/{token.Id}",
-            new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret));
+        var result = await creation.CreateAsync(db, http, caller, request, "api", cancellationToken);
+        return result.Created is { } created
+            ? TypedResults.Created($"/api/v1/tokens/{created.Id}", created)
+            : Problems.Invalid(result.Field!, result.Message!);
     }
 
     private static async Task<Results<Ok<Page<TokenInfo>>, ValidationProblem, ProblemHttpResult>> List(
@@ -133,7 +115,7 @@ internal static class TokenEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, VerificationCache cache, AuditLog audit,
-        TimeProvider time, HttpContext http, ILogger<TokenIssuer> logger, CancellationToken cancellationToken)
+        TimeProvider time, HttpContext http, ILogger<TokenCreation> logger, CancellationToken cancellationToken)
     {
         var token = await db.AccessTokens.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, cancellationToken);
         var own = token?.UserId == caller.UserId;
@@ -177,5 +159,4 @@ internal static class TokenEndpoints
             newer ? pending!.At : t.LastUsedAt, newer ? pending!.From : t.LastUsedFrom, t.RevokedAt, t.CreatedVia, owner);
     }
 
-    private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

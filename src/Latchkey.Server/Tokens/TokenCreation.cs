@@ -1,0 +1,47 @@
+using Latchkey.Core.Contracts;
+using Latchkey.Data;
+using Latchkey.Server.Audit;
+using Latchkey.Server.Verification;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Tokens;
+
+/// <summary>
+/// Creating a token for a person, whichever door they use (API, console): the rules, the secret,
+/// the row and its audit event, committed together. The secret is returned and kept nowhere.
+/// </summary>
+internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, TimeProvider time, ILogger<TokenCreation> logger)
+{
+    public async Task<TokenCreationResult> CreateAsync(
+        LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        if (TokenRules.CheckText(request) is { } textError)
+        {
+            return TokenCreationResult.Invalid(textError.Field, textError.Message);
+        }
+
+        var owner = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == caller.UserId, cancellationToken).ConfigureAwait(false);
+        var (expiresAt, error) = TokenRules.Expiration(request, owner.Organization, time.GetUtcNow());
+        if (error is { } expirationError)
+        {
+            return TokenCreationResult.Invalid(expirationError.Field, expirationError.Message);
+        }
+
+        var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+        var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), note, expiresAt, createdVia);
+        db.AccessTokens.Add(token);
+        db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
+            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}"));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        Log.TokenCreated(logger, token.Id, owner.Id);
+        return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret), null, null);
+    }
+}
+
+internal sealed record TokenCreationResult(CreatedToken? Created, string? Field, string? Message)
+{
+    public static TokenCreationResult Invalid(string field, string message) => new(null, field, message);
+}
