@@ -1,4 +1,5 @@
 using Latchkey.Data;
+using Latchkey.Data.Postgres;
 using Latchkey.Data.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -18,13 +19,17 @@ internal static class Store
         services.AddPooledDbContextFactory<LatchkeyDbContext>((sp, options) =>
         {
             var settings = sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
-            if (!string.Equals(settings.Database.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+            if (IsPostgres(settings))
             {
-                throw new InvalidOperationException($"Latchkey:Database:Provider '{settings.Database.Provider}' is not supported; use 'sqlite'.");
+                options.UseLatchkeyPostgres(settings.Database.ConnectionString
+                    ?? throw new InvalidOperationException("Latchkey:Database:ConnectionString is required with the postgres provider."));
+            }
+            else
+            {
+                options.UseLatchkeySqlite(ConnectionString(settings));
+                options.AddInterceptors(new SqlitePragmas());
             }
 
-            options.UseLatchkeySqlite(ConnectionString(settings));
-            options.AddInterceptors(new SqlitePragmas());
             options.AddInterceptors(sp.GetServices<IInterceptor>());
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LatchkeyDbContext>>().CreateDbContext());
@@ -36,6 +41,18 @@ internal static class Store
     /// is an outage (503), not a reason to start over on an empty store. <see cref="CreateFileIfMissing"/>
     /// makes it on first start.
     /// </summary>
+    /// <summary>sqlite (the default: one process, a file in the data folder) or postgres (several replicas).</summary>
+    public static bool IsPostgres(LatchkeyOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Database.Provider.ToLowerInvariant() switch
+        {
+            "sqlite" => false,
+            "postgres" or "postgresql" => true,
+            var other => throw new InvalidOperationException($"Latchkey:Database:Provider '{other}' is not supported; use 'sqlite' or 'postgres'."),
+        };
+    }
+
     public static string ConnectionString(LatchkeyOptions settings) =>
         settings.Database.ConnectionString ?? new SqliteConnectionStringBuilder
         {
@@ -48,6 +65,11 @@ internal static class Store
     /// <summary>Creates the database file on first start and puts it in WAL mode (a setting the file keeps).</summary>
     public static void PrepareFile(LatchkeyOptions settings)
     {
+        if (IsPostgres(settings))
+        {
+            return;
+        }
+
         var builder = new SqliteConnectionStringBuilder(ConnectionString(settings));
         if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:")
         {

@@ -11,6 +11,8 @@ namespace Latchkey.Server.Data;
 /// <summary>Brings the schema up to date and, on an empty store, creates the first organization and its admin.</summary>
 internal static class StoreSetup
 {
+    private const long SetupLockKey = 0x4c61_7463_686b_6579; // "Latchkey"
+
     public static async Task PrepareStoreAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -23,9 +25,31 @@ internal static class StoreSetup
         Store.PrepareFile(settings);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
+        if (!Store.IsPostgres(settings))
+        {
+            await MigrateAndBootstrapAsync(app, db, settings, logger);
+            return;
+        }
+
+        // Replicas that start together: one migrates and bootstraps while the others wait their turn.
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({SetupLockKey})");
+            await MigrateAndBootstrapAsync(app, db, settings, logger);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({SetupLockKey})");
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task MigrateAndBootstrapAsync(WebApplication app, LatchkeyDbContext db, LatchkeyOptions settings, ILogger logger)
+    {
         await db.Database.MigrateAsync();
         var dataSource = db.Database.GetDbConnection().DataSource;
-        if (!OperatingSystem.IsWindows() && File.Exists(dataSource))
+        if (!Store.IsPostgres(settings) && !OperatingSystem.IsWindows() && File.Exists(dataSource))
         {
             // SQLite gives its -wal and -shm files the database file's mode.
             File.SetUnixFileMode(dataSource, UnixFileMode.UserRead | UnixFileMode.UserWrite);

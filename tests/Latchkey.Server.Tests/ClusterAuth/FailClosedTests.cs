@@ -22,7 +22,7 @@ public class FailClosedTests
         // The webhook credential is now known (cached); the user's token has never been seen.
         Assert.Equal(HttpStatusCode.OK, (await Review(cluster, "lk_notatoken")).StatusCode);
 
-        app.TakeStoreAway();
+        await app.TakeStoreAwayAsync();
         try
         {
             var review = await Review(cluster, fresh.Secret);
@@ -32,7 +32,7 @@ public class FailClosedTests
         }
         finally
         {
-            app.BringStoreBack();
+            await app.BringStoreBackAsync();
         }
 
         var recovered = await Review(cluster, fresh.Secret);

@@ -10,19 +10,31 @@ public static class Requires
     {
         var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
+            .FirstOrDefault(System.IO.File.Exists);
         if (found is not null)
         {
             return found;
         }
 
-        var reason = $"'{name}' is not installed (apt-get install {name})";
+        Missing($"'{name}' is not installed (apt-get install {name})");
+        return null!;
+    }
+
+    public static void File(string path, string what)
+    {
+        if (!System.IO.File.Exists(path))
+        {
+            Missing($"{what} is not installed ({path} is missing)");
+        }
+    }
+
+    private static void Missing(string reason)
+    {
         if (Environment.GetEnvironmentVariable("LATCHKEY_TEST_REQUIRE_ALL") == "1")
         {
             Assert.Fail(reason + "; LATCHKEY_TEST_REQUIRE_ALL=1 makes this a failure.");
         }
 
         Assert.Skip(reason);
-        return null!;
     }
 }

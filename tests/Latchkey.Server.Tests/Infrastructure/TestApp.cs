@@ -24,6 +24,12 @@ namespace Latchkey.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
+#if POSTGRES
+    public static string Provider { get; } = "postgres";
+#else
+    public static string Provider { get; } = "sqlite";
+#endif
+
     public const string AdminEmail = "admin@example.test";
     public const string AdminPassword = "admin-password-for-tests";
 
@@ -31,6 +37,8 @@ public sealed class TestApp : IAsyncDisposable
     private WebApplication app;
 
     private readonly X509Certificate2? certificate;
+    private PostgresServer? postgres;
+    private string? database;
 
     private TestApp(WebApplication app, string dataDir, FakeTimeProvider time, Dictionary<string, string?> settings, X509Certificate2? certificate)
     {
@@ -80,6 +88,14 @@ public sealed class TestApp : IAsyncDisposable
         }
 
         var testApp = new TestApp(null!, dataDir, time, settings, certificate);
+        if (Provider == "postgres")
+        {
+            testApp.postgres = await PostgresServer.GetAsync();
+            testApp.database = await testApp.postgres.CreateDatabaseAsync();
+            settings["Latchkey:Database:Provider"] = "postgres";
+            settings["Latchkey:Database:ConnectionString"] = testApp.postgres.ConnectionString(testApp.database);
+        }
+
         testApp.app = await testApp.BootAsync();
         return testApp;
     }
@@ -233,9 +249,18 @@ public sealed class TestApp : IAsyncDisposable
         return await work(scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>());
     }
 
-    /// <summary>Makes the store unreachable, as a lost disk or a deleted file would: pooled connections closed, files moved away.</summary>
-    public void TakeStoreAway()
+    /// <summary>
+    /// Makes the store unreachable, as a lost disk or a database outage would: for SQLite the files
+    /// move away, for PostgreSQL the database refuses connections and the open ones are cut.
+    /// </summary>
+    public async Task TakeStoreAwayAsync()
     {
+        if (postgres is not null)
+        {
+            await postgres.TakeAwayAsync(database!);
+            return;
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var file in Directory.GetFiles(DataDir, "latchkey.db*"))
         {
@@ -243,12 +268,29 @@ public sealed class TestApp : IAsyncDisposable
         }
     }
 
-    public void BringStoreBack()
+    public async Task BringStoreBackAsync()
     {
+        if (postgres is not null)
+        {
+            await postgres.BringBackAsync(database!);
+            return;
+        }
+
         foreach (var file in Directory.GetFiles(DataDir, "*.away"))
         {
             File.Move(file, file[..^".away".Length]);
         }
+    }
+
+    /// <summary>Everything the store holds, as text or bytes: the SQLite files, or a pg_dump of the database.</summary>
+    public async Task<IReadOnlyList<byte[]>> StoreContentsAsync()
+    {
+        if (postgres is not null)
+        {
+            return [System.Text.Encoding.UTF8.GetBytes(await postgres.DumpAsync(database!))];
+        }
+
+        return [.. Directory.EnumerateFiles(DataDir).Select(File.ReadAllBytes)];
     }
 
     public async ValueTask DisposeAsync()
@@ -258,6 +300,12 @@ public sealed class TestApp : IAsyncDisposable
         Traffic.Dispose();
         certificate?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (postgres is not null)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await postgres.DropDatabaseAsync(database!);
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);
