@@ -68,6 +68,8 @@ public static class LatchkeyHost
         services.AddSingleton<PolicyCache>();
         services.AddSingleton<AccessEvaluator>();
         services.AddHostedService<WriteBehind>();
+        services.AddSingleton<ChangeFeed>();
+        services.AddHostedService<ChangeListener>();
 
         services.AddSingleton<FailedAttempts>();
         services.AddSingleton<WebhookCallers>();

@@ -75,4 +75,6 @@ internal sealed class WebhookCallers(TokenKeyRing keys, IDbContextFactory<Latchk
 
     /// <summary>After a cluster is removed (its credentials go with it) or its credentials are revoked.</summary>
     public void Forget(Guid clusterId) => cache.EvictWhere(c => c.ClusterId == clusterId);
+
+    public void ForgetAll() => cache.EvictWhere(_ => true);
 }

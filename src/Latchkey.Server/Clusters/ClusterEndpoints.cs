@@ -1,7 +1,7 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
-using Latchkey.Server.ClusterAuth;
+using Latchkey.Server.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
@@ -76,7 +76,7 @@ internal static class ClusterEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string name, Caller caller, LatchkeyDbContext db, AccessEvaluator access, PolicyCache policies, WebhookCallers callers,
+        string name, Caller caller, LatchkeyDbContext db, AccessEvaluator access, ChangeFeed changes,
         AuditLog audit, HttpContext http, CancellationToken cancellationToken)
     {
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId && c.Name == name, cancellationToken);
@@ -98,8 +98,7 @@ internal static class ClusterEndpoints
         db.AccessPolicies.RemoveRange(db.AccessPolicies.Where(p => p.ScopeType == PolicyScopeType.Cluster && p.ScopeId == cluster.Id));
         db.AuditEvents.Add(audit.Event(http, "cluster.delete", "success", caller.Grant, "cluster", cluster.Name));
         await db.SaveChangesAsync(cancellationToken);
-        policies.Invalidate();
-        callers.Forget(cluster.Id);
+        await changes.ClusterChangedAsync(cluster.Id);
         return TypedResults.NoContent();
     }
 

@@ -1,6 +1,7 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
+using Latchkey.Server.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
@@ -114,7 +115,7 @@ internal static class TokenEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, VerificationCache cache, AuditLog audit,
+        string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, ChangeFeed changes, AuditLog audit,
         TimeProvider time, HttpContext http, ILogger<TokenCreation> logger, CancellationToken cancellationToken)
     {
         var token = await db.AccessTokens.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, cancellationToken);
@@ -134,7 +135,7 @@ internal static class TokenEndpoints
             Log.TokenRevoked(logger, token.Id, caller.UserId);
         }
 
-        cache.Evict(TokenDigest.FromBytes(token.SecretDigest));
+        await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest));
         return TypedResults.NoContent();
     }
 

@@ -53,6 +53,14 @@ public sealed class PostgresServer
 
     public async Task BringBackAsync(string name) => await ExecuteAsync($"ALTER DATABASE {name} ALLOW_CONNECTIONS true");
 
+    /// <summary>Restarts the whole server (every connection to it is cut). Only for tests that run alone.</summary>
+    public async Task RestartAsync()
+    {
+        var asRoot = Environment.UserName == "root";
+        // -l: the new server's output goes to the log, not to a pipe of ours that would never close.
+        await RunCheckedAsync(asRoot, Path.Combine(BinDir, "pg_ctl"), ["-D", dataDir, "-l", Path.Combine(dataDir, "server.log"), "-m", "fast", "-w", "restart"]);
+    }
+
     /// <summary>Everything the database holds, as pg_dump writes it.</summary>
     public async Task<string> DumpAsync(string name)
     {

@@ -39,6 +39,7 @@ public sealed class TestApp : IAsyncDisposable
     private readonly X509Certificate2? certificate;
     private PostgresServer? postgres;
     private string? database;
+    private bool ownsStore = true;
 
     private TestApp(WebApplication app, string dataDir, FakeTimeProvider time, Dictionary<string, string?> settings, X509Certificate2? certificate)
     {
@@ -124,6 +125,19 @@ public sealed class TestApp : IAsyncDisposable
         await web.PrepareStoreAsync();
         await web.StartAsync();
         return web;
+    }
+
+    /// <summary>A second server process on the same store (PostgreSQL), the same key and the same clock: a replica.</summary>
+    public async Task<TestApp> StartReplicaAsync()
+    {
+        var replica = new TestApp(null!, DataDir, Time, new Dictionary<string, string?>(settings), certificate: null)
+        {
+            postgres = postgres,
+            database = database,
+            ownsStore = false,
+        };
+        replica.app = await replica.BootAsync();
+        return replica;
     }
 
     /// <summary>Stops the server (letting it finish its writes) and starts a new one on the same data folder.</summary>
@@ -240,7 +254,7 @@ public sealed class TestApp : IAsyncDisposable
             });
             return await db.SaveChangesAsync();
         });
-        Services.GetRequiredService<PolicyCache>().Invalidate();
+        await Services.GetRequiredService<ChangeFeed>().PoliciesChangedAsync();
     }
 
     public async Task<T> WithStoreAsync<T>(Func<LatchkeyDbContext, Task<T>> work)
@@ -299,6 +313,11 @@ public sealed class TestApp : IAsyncDisposable
         await app.DisposeAsync();
         Traffic.Dispose();
         certificate?.Dispose();
+        if (!ownsStore)
+        {
+            return;
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (postgres is not null)
         {
