@@ -7,6 +7,7 @@ using Latchkey.Server.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Identity;
+using Latchkey.Server.Kubeconfigs;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.RateLimiting;
@@ -91,6 +92,7 @@ public static class LatchkeyHost
         api.MapLogin();
         api.MapTokens();
         api.MapClusters();
+        api.MapExecCredentials();
         api.MapAudit();
         return app;
     }

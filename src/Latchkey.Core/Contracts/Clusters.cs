@@ -16,3 +16,6 @@ public sealed record ClusterInfo(
     string Audience,
     string DefaultNamespace,
     DateTimeOffset CreatedAt);
+
+/// <summary>A short-lived token for one cluster, for the kubectl exec plugin (<c>latchkey credential</c>).</summary>
+public sealed record ClusterCredential(string Token, string TokenId, DateTimeOffset ExpiresAt);

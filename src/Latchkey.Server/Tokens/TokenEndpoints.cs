@@ -1,6 +1,8 @@
 using Latchkey.Core.Contracts;
+using Latchkey.Core.Kubeconfigs;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
+using Latchkey.Server.Clusters;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
@@ -14,20 +16,40 @@ internal static class TokenEndpoints
     public static RouteGroupBuilder MapTokens(this RouteGroupBuilder api)
     {
         var tokens = api.MapGroup("/tokens").WithTags("Tokens");
-        tokens.MapPost("/", Create).WithSummary("Create a token. The response is the only place its secret ever appears.");
+        tokens.MapPost("/", Create).WithSummary("Create a token, optionally with a kubeconfig for a cluster. The response is the only place its secret ever appears.");
         tokens.MapGet("/", List).WithSummary("List your tokens (or, with owner=all and tokens:read-all, the organization's).");
         tokens.MapGet("/{id}", Get).WithSummary("Show one token.");
         tokens.MapDelete("/{id}", Delete).WithSummary("Revoke a token at once. It stays listed with status 'revoked'.");
         return api;
     }
 
-    private static async Task<Results<Created<CreatedToken>, ValidationProblem>> Create(
-        CreateTokenRequest request, Caller caller, LatchkeyDbContext db, TokenIssuer issuer, AuditLog audit,
+    private static async Task<Results<Created<CreatedToken>, ValidationProblem, ProblemHttpResult>> Create(
+        CreateTokenRequest request, Caller caller, LatchkeyDbContext db, AccessEvaluator access, TokenIssuer issuer, AuditLog audit,
         TimeProvider time, HttpContext http, ILogger<TokenIssuer> logger, CancellationToken cancellationToken)
     {
         if (TokenRules.CheckText(request) is var (field, message))
         {
             return Problems.Invalid(field, message);
+        }
+
+        Cluster? cluster = null;
+        if (request.Kubeconfig is { } wanted)
+        {
+            if (string.IsNullOrWhiteSpace(wanted.Cluster))
+            {
+                return Problems.Invalid("kubeconfig.cluster", "kubeconfig.cluster must name the cluster to write a kubeconfig for.");
+            }
+
+            cluster = await UsableClusters.FindAsync(db, access, caller, wanted.Cluster, cancellationToken);
+            if (cluster is null)
+            {
+                // Nothing is created: the caller asked for a token and a kubeconfig together.
+                db.AuditEvents.Add(audit.Event(http, "token.create", "denied", caller.Grant, "cluster",
+                    wanted.Cluster.Length > 63 ? wanted.Cluster[..63] : wanted.Cluster, "kubeconfig for a cluster the caller may not use"));
+                await db.SaveChangesAsync(cancellationToken);
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                    detail: $"No cluster named '{wanted.Cluster}' exists that you may use, so no token was created. 'GET /api/v1/clusters' lists yours.");
+            }
         }
 
         var owner = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == caller.UserId, cancellationToken);
@@ -40,12 +62,14 @@ internal static class TokenEndpoints
         var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), NullIfEmpty(request.Note), expiresAt, "api");
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
-            expiresAt is null ? "never expires" : $"expires {expiresAt:O}"));
+            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + (cluster is null ? "" : $"; kubeconfig for cluster {cluster.Name}")));
         await db.SaveChangesAsync(cancellationToken);
         Log.TokenCreated(logger, token.Id, owner.Id);
 
+        var kubeconfig = cluster is null ? null
+            : KubeconfigTemplates.WithToken(UsableClusters.Describe(cluster), token.Id, token.Name, secret).ToYaml();
         return TypedResults.Created($"/api/v1/tokens/{token.Id}",
-            new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret));
+            new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, kubeconfig));
     }
 
     private static async Task<Results<Ok<Page<TokenInfo>>, ValidationProblem, ProblemHttpResult>> List(
