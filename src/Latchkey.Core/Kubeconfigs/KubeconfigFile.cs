@@ -79,8 +79,10 @@ public static class KubeconfigFile
     /// A file its owner made read-only is refused even where the process could replace it (as root,
     /// or by renaming over it): the owner said it should not change.
     /// </summary>
-    private static void CheckWritable(string path)
+    public static void CheckWritable(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        path = RealPath(path);
         if (OperatingSystem.IsWindows() || !File.Exists(path))
         {
             return;
