@@ -76,7 +76,15 @@ internal static class KubeconfigGetCommand
         catch (Exception e) when (e is KubeconfigException or CliException)
         {
             // The secret is in no file: a token nobody can use must not stay valid.
-            await api.DeleteAsync($"api/v1/tokens/{ApiClient.Segment(created.Id)}", cancellationToken);
+            try
+            {
+                await api.DeleteAsync($"api/v1/tokens/{ApiClient.Segment(created.Id)}", cancellationToken);
+            }
+            catch (CliException revoke)
+            {
+                throw new CliException($"{e.Message} The new token {created.Id} could not be revoked ({revoke.Message}): delete it with 'latchkey tokens delete {created.Id}'.");
+            }
+
             throw new CliException($"{e.Message} The new token {created.Id} was revoked again.");
         }
 

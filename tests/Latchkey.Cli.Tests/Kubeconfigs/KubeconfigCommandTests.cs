@@ -88,6 +88,26 @@ public class KubeconfigCommandTests
     }
 
     [Fact]
+    public async Task Get_that_cannot_write_the_file_revokes_the_token_it_created()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var cli = new CliHarness(app);
+        await cli.LoginAsync();
+        await Clusters.AddAsync(app, "prod-1");
+        Directory.CreateDirectory(Path.GetDirectoryName(cli.DefaultKubeconfig)!);
+        await File.WriteAllTextAsync(cli.DefaultKubeconfig + ".lock", "");
+
+        var result = await cli.RunAsync("kubeconfig", "get", "prod-1", "--name", "locked-out");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Another program is changing", result.Error, StringComparison.Ordinal);
+        Assert.Contains("was revoked again", result.Error, StringComparison.Ordinal);
+        var token = await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Single(t => t.Name == "locked-out")));
+        Assert.NotNull(token.RevokedAt);
+        Assert.False(File.Exists(cli.DefaultKubeconfig));
+    }
+
+    [Fact]
     public async Task Get_with_dry_run_creates_nothing()
     {
         await using var app = await TestApp.StartAsync();

@@ -23,6 +23,7 @@ public class IsolationTests
         ["GET /api/v1/clusters/"] = "walked: other organization's clusters never listed",
         ["POST /api/v1/clusters/"] = "walked: same name in another organization is a new cluster",
         ["DELETE /api/v1/clusters/{name}"] = "walked: 404",
+        ["POST /api/v1/clusters/{name}/credentials"] = "walked: 404, and no kubeconfig at token creation either",
         ["GET /api/v1/audit"] = "walked: other organization's events never listed",
     };
 
@@ -87,6 +88,9 @@ public class IsolationTests
 
         Assert.Empty(await Api.ReadAsync<List<ClusterInfo>>(await adminC.GetAsync("/api/v1/clusters")));
         await Api.AssertProblemAsync(await adminC.DeleteAsync("/api/v1/clusters/prod-1"), HttpStatusCode.NotFound);
+        await Api.AssertProblemAsync(await adminC.PostAsync("/api/v1/clusters/prod-1/credentials", null), HttpStatusCode.NotFound);
+        await Api.AssertProblemAsync(await adminC.PostAsJsonAsync("/api/v1/tokens",
+            new CreateTokenRequest("x", Kubeconfig: new KubeconfigRequest("prod-1"))), HttpStatusCode.NotFound);
         Assert.Single(await Api.ReadAsync<List<ClusterInfo>>(await adminA.GetAsync("/api/v1/clusters")));
 
         // The same name in another organization is that organization's own cluster.
