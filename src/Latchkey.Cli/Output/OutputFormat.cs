@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -53,6 +52,4 @@ internal static class OutputFormat
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => YamlNodes.Boolean(v.GetValueKind() == JsonValueKind.True),
         _ => new YamlScalarNode("null"),
     };
-
-    public static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
