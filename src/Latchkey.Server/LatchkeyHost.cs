@@ -11,6 +11,7 @@ using Latchkey.Server.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Identity;
+using Latchkey.Server.Kubeconfigs;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.RateLimiting;
@@ -112,6 +113,7 @@ public static class LatchkeyHost
         api.MapTokens();
         api.MapClusters();
         api.MapWebhookConfig();
+        api.MapExecCredentials();
         api.MapAudit();
         return app;
     }

@@ -26,3 +26,6 @@ public sealed record WebhookConfig(
     string AuthenticationConfig,
     string AuthorizationConfig,
     IReadOnlyList<string> ApiServerFlags);
+
+/// <summary>A short-lived token for one cluster, for the kubectl exec plugin (<c>latchkey credential</c>).</summary>
+public sealed record ClusterToken(string Token, string TokenId, DateTimeOffset ExpiresAt);

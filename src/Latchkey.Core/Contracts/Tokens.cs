@@ -2,22 +2,30 @@ using System.Text.Json.Serialization;
 
 namespace Latchkey.Core.Contracts;
 
-/// <summary>Exactly one way to say when the token expires may be given; none means the default (30 days).</summary>
+/// <summary>
+/// Exactly one way to say when the token expires may be given; none means the default (30 days).
+/// With <see cref="Kubeconfig"/>, the response also holds a kubeconfig for that cluster with the new secret in it.
+/// </summary>
 public sealed record CreateTokenRequest(
     string? Name,
     string? Note = null,
     DateTimeOffset? ExpiresAt = null,
     int? ExpiresInDays = null,
-    bool? NoExpiration = null);
+    bool? NoExpiration = null,
+    KubeconfigRequest? Kubeconfig = null);
 
-/// <summary>The only response that ever carries the secret.</summary>
+/// <summary>The cluster (by name) to write a kubeconfig for; the caller must be allowed to use it.</summary>
+public sealed record KubeconfigRequest(string? Cluster);
+
+/// <summary>The only response that ever carries the secret (and the kubeconfig holding it, when asked for).</summary>
 public sealed record CreatedToken(
     string Id,
     string Name,
     string? Note,
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt,
-    string Secret);
+    string Secret,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Kubeconfig = null);
 
 [JsonConverter(typeof(JsonStringEnumConverter<TokenStatus>))]
 public enum TokenStatus

@@ -31,7 +31,7 @@ internal static class ClusterEndpoints
         }
 
         var clusters = await query.OrderBy(c => c.Name).ToListAsync(cancellationToken);
-        return TypedResults.Ok(clusters.Select(Describe).ToList());
+        return TypedResults.Ok(clusters.Select(UsableClusters.Describe).ToList());
     }
 
     private static async Task<Results<Created<ClusterInfo>, ValidationProblem, ProblemHttpResult>> Create(
@@ -72,7 +72,7 @@ internal static class ClusterEndpoints
         db.Clusters.Add(cluster);
         db.AuditEvents.Add(audit.Event(http, "cluster.create", "success", caller.Grant, "cluster", cluster.Name, cluster.Server));
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/v1/clusters/{cluster.Name}", Describe(cluster));
+        return TypedResults.Created($"/api/v1/clusters/{cluster.Name}", UsableClusters.Describe(cluster));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
@@ -101,9 +101,6 @@ internal static class ClusterEndpoints
         await changes.ClusterChangedAsync(cluster.Id);
         return TypedResults.NoContent();
     }
-
-    private static ClusterInfo Describe(Cluster c) =>
-        new(c.Name, c.Zone, c.Server, c.CertificateAuthorityData, c.Audience, c.DefaultNamespace, c.CreatedAt);
 
     private static string? Truncate(string? text) => text is { Length: > 63 } ? text[..63] : text;
 }

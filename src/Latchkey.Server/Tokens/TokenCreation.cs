@@ -13,7 +13,8 @@ namespace Latchkey.Server.Tokens;
 internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, TimeProvider time, ILogger<TokenCreation> logger)
 {
     public async Task<TokenCreationResult> CreateAsync(
-        LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken)
+        LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken,
+        string? auditNote = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
@@ -34,7 +35,7 @@ internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, TimeProv
         var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), note, expiresAt, createdVia);
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
-            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}"));
+            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}" + (auditNote is null ? "" : $"; {auditNote}")));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         Log.TokenCreated(logger, token.Id, owner.Id);
         return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret), null, null);

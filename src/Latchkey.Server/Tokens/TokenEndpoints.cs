@@ -1,6 +1,8 @@
 using Latchkey.Core.Contracts;
+using Latchkey.Core.Kubeconfigs;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
+using Latchkey.Server.Clusters;
 using Latchkey.Server.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
@@ -15,20 +17,50 @@ internal static class TokenEndpoints
     public static RouteGroupBuilder MapTokens(this RouteGroupBuilder api)
     {
         var tokens = api.MapGroup("/tokens").WithTags("Tokens");
-        tokens.MapPost("/", Create).WithSummary("Create a token. The response is the only place its secret ever appears.");
+        tokens.MapPost("/", Create).WithSummary("Create a token, optionally with a kubeconfig for a cluster. The response is the only place its secret ever appears.");
         tokens.MapGet("/", List).WithSummary("List your tokens (or, with owner=all and tokens:read-all, the organization's).");
         tokens.MapGet("/{id}", Get).WithSummary("Show one token.");
         tokens.MapDelete("/{id}", Delete).WithSummary("Revoke a token at once. It stays listed with status 'revoked'.");
         return api;
     }
 
-    private static async Task<Results<Created<CreatedToken>, ValidationProblem>> Create(
-        CreateTokenRequest request, Caller caller, LatchkeyDbContext db, TokenCreation creation, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Created<CreatedToken>, ValidationProblem, ProblemHttpResult>> Create(
+        CreateTokenRequest request, Caller caller, LatchkeyDbContext db, AccessEvaluator access, TokenCreation creation, AuditLog audit,
+        HttpContext http, CancellationToken cancellationToken)
     {
-        var result = await creation.CreateAsync(db, http, caller, request, "api", cancellationToken);
-        return result.Created is { } created
-            ? TypedResults.Created($"/api/v1/tokens/{created.Id}", created)
-            : Problems.Invalid(result.Field!, result.Message!);
+        Cluster? cluster = null;
+        if (request.Kubeconfig is { } wanted)
+        {
+            if (string.IsNullOrWhiteSpace(wanted.Cluster))
+            {
+                return Problems.Invalid("kubeconfig.cluster", "kubeconfig.cluster must name the cluster to write a kubeconfig for.");
+            }
+
+            cluster = await UsableClusters.FindAsync(db, access, caller, wanted.Cluster, cancellationToken);
+            if (cluster is null)
+            {
+                // Nothing is created: the caller asked for a token and a kubeconfig together.
+                db.AuditEvents.Add(audit.Event(http, "token.create", "denied", caller.Grant, "cluster",
+                    wanted.Cluster.Length > 63 ? wanted.Cluster[..63] : wanted.Cluster, "kubeconfig for a cluster the caller may not use"));
+                await db.SaveChangesAsync(cancellationToken);
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                    detail: $"No cluster named '{wanted.Cluster}' exists that you may use, so no token was created. 'GET /api/v1/clusters' lists yours.");
+            }
+        }
+
+        var result = await creation.CreateAsync(db, http, caller, request, "api", cancellationToken,
+            cluster is null ? null : $"kubeconfig for cluster {cluster.Name}");
+        if (result.Created is not { } created)
+        {
+            return Problems.Invalid(result.Field!, result.Message!);
+        }
+
+        if (cluster is not null)
+        {
+            created = created with { Kubeconfig = KubeconfigTemplates.WithToken(UsableClusters.Describe(cluster), created.Id, created.Name, created.Secret).ToYaml() };
+        }
+
+        return TypedResults.Created($"/api/v1/tokens/{created.Id}", created);
     }
 
     private static async Task<Results<Ok<Page<TokenInfo>>, ValidationProblem, ProblemHttpResult>> List(

@@ -23,6 +23,7 @@ public class IsolationTests
         ["GET /api/v1/clusters/"] = "walked: other organization's clusters never listed",
         ["POST /api/v1/clusters/"] = "walked: same name in another organization is a new cluster",
         ["DELETE /api/v1/clusters/{name}"] = "walked: 404",
+        ["POST /api/v1/clusters/{name}/credentials"] = "walked: 404, and no kubeconfig at token creation either",
         ["GET /api/v1/audit"] = "walked: other organization's events never listed",
         ["GET /api/v1/clusters/{name}/webhook-config"] = "walked: 404",
         ["GET /api/v1/clusters/{name}/rbac"] = "walked: 404",
@@ -91,6 +92,9 @@ public class IsolationTests
         await Api.AssertProblemAsync(await adminC.DeleteAsync("/api/v1/clusters/prod-1"), HttpStatusCode.NotFound);
         await Api.AssertProblemAsync(await adminC.GetAsync("/api/v1/clusters/prod-1/webhook-config"), HttpStatusCode.NotFound);
         await Api.AssertProblemAsync(await adminC.GetAsync("/api/v1/clusters/prod-1/rbac"), HttpStatusCode.NotFound);
+        await Api.AssertProblemAsync(await adminC.PostAsync("/api/v1/clusters/prod-1/credentials", null), HttpStatusCode.NotFound);
+        await Api.AssertProblemAsync(await adminC.PostAsJsonAsync("/api/v1/tokens",
+            new CreateTokenRequest("x", Kubeconfig: new KubeconfigRequest("prod-1"))), HttpStatusCode.NotFound);
         Assert.Single(await Api.ReadAsync<List<ClusterInfo>>(await adminA.GetAsync("/api/v1/clusters")));
 
         // The same name in another organization is that organization's own cluster.

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Latchkey.Core.Contracts;
+using Latchkey.Cli.Kubeconfigs;
+
+namespace Latchkey.Cli;
+
+/// <summary>Every type the CLI reads or writes as JSON, generated at compile time (no reflection: it is compiled ahead of time).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(LoginResponse))]
+[JsonSerializable(typeof(WhoAmI))]
+[JsonSerializable(typeof(CreateTokenRequest))]
+[JsonSerializable(typeof(CreatedToken))]
+[JsonSerializable(typeof(TokenInfo))]
+[JsonSerializable(typeof(Page<TokenInfo>))]
+[JsonSerializable(typeof(List<TokenInfo>))]
+[JsonSerializable(typeof(List<ClusterInfo>))]
+[JsonSerializable(typeof(ClusterToken))]
+[JsonSerializable(typeof(WebhookConfig))]
+[JsonSerializable(typeof(CliSettings))]
+[JsonSerializable(typeof(ExecCredential))]
+[JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(List<ContextRow>))]
+internal sealed partial class CliJson : JsonSerializerContext;
+
+/// <summary>An RFC 9457 problem, as the server sends every error.</summary>
+internal sealed record ProblemBody(string? Title, string? Detail, int? Status);

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Latchkey.Cli.Output;
+using Latchkey.Core.Contracts;
+
+namespace Latchkey.Cli.Commands;
+
+internal static class TokensCreateCommand
+{
+    public static Command Build(CliConsole console, CliEnvironment env)
+    {
+        var name = new Option<string>("--name", "-n") { Description = "A name to recognise the token by later (up to 100 characters).", Required = true };
+        var expires = new Option<string?>("--expires") { Description = Expiration.Help, HelpName = "when" };
+        var note = new Option<string?>("--note") { Description = "What the token is for (up to 1000 characters).", HelpName = "text" };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Also print a kubeconfig for this cluster, with the new token in it.", HelpName = "cluster" };
+        var output = OutputFormat.Option();
+        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, output };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var request = Expiration.Apply(
+                new CreateTokenRequest(parse.GetValue(name), parse.GetValue(note), Kubeconfig: parse.GetValue(kubeconfig) is { } cluster ? new KubeconfigRequest(cluster) : null),
+                parse.GetValue(expires), env.Time.GetUtcNow());
+            using var api = CliConfig.Connect(env);
+            return await RunAsync(request, parse.GetValue(output)!, console, api, cancellationToken);
+        });
+        return command.WithExamples(
+            "latchkey tokens create --name ci-deploy --expires 90d --note 'pipeline of the infra repo'",
+            "latchkey tokens create --name laptop --expires 2027-01-31 --kubeconfig prod-1",
+            "latchkey tokens create --name nightly -o json | jq -r .secret");
+    }
+
+    public static async Task<int> RunAsync(CreateTokenRequest request, string format, CliConsole console, ApiClient api, CancellationToken cancellationToken)
+    {
+        var created = await api.PostAsync("api/v1/tokens", request, CliJson.Default.CreateTokenRequest, CliJson.Default.CreatedToken, cancellationToken);
+        if (OutputFormat.TryWrite(console.Out, format, created, CliJson.Default.CreatedToken))
+        {
+            console.Error.WriteLine("The secret is in this output only: it will not be shown again.");
+            return ExitCodes.Ok;
+        }
+
+        var expiry = created.ExpiresAt is null ? "never expires" : $"expires {Table.Time(created.ExpiresAt)} UTC";
+        console.Out.WriteLine($"Created token \"{created.Name}\" (id {created.Id}), {expiry}. Its secret:");
+        console.Out.WriteLine();
+        console.Out.WriteLine($"    {created.Secret}");
+        console.Out.WriteLine();
+        console.Out.WriteLine("Copy it now: it will not be shown again.");
+        if (created.Kubeconfig is { } kubeconfig)
+        {
+            console.Out.WriteLine();
+            console.Out.WriteLine($"Kubeconfig for cluster {request.Kubeconfig!.Cluster} (it holds the secret; 'latchkey kubeconfig get' writes one into a file for you):");
+            console.Out.WriteLine();
+            console.Out.Write(kubeconfig);
+        }
+
+        return ExitCodes.Ok;
+    }
+}
