@@ -28,6 +28,7 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
 window.addEventListener("pagehide", () => {
   for (const element of document.querySelectorAll("[data-secret]")) {
     if ("value" in element) {
+      element.removeAttribute("value");
       element.value = "";
     }
     element.textContent = "";

@@ -16,7 +16,18 @@ public static class Requires
             return found;
         }
 
-        var reason = $"'{name}' is not installed (apt-get install {name})";
+        return Missing($"'{name}' is not installed (apt-get install {name})");
+    }
+
+    /// <summary>Debian's Chromium, which the browser tests drive (never a browser build of Playwright's own).</summary>
+    public static string Chromium()
+    {
+        const string path = "/usr/bin/chromium";
+        return File.Exists(path) ? path : Missing($"{path} is missing (apt-get install chromium)");
+    }
+
+    private static string Missing(string reason)
+    {
         if (Environment.GetEnvironmentVariable("LATCHKEY_TEST_REQUIRE_ALL") == "1")
         {
             Assert.Fail(reason + "; LATCHKEY_TEST_REQUIRE_ALL=1 makes this a failure.");
