@@ -42,13 +42,25 @@ public sealed partial class ConsoleClient : IDisposable
         return Last!;
     }
 
-    /// <summary>Opens <paramref name="page"/> and posts its (first, or chosen) form with these fields and the page's antiforgery token.</summary>
+    /// <summary>
+    /// Opens <paramref name="page"/> and posts to it (or to <paramref name="action"/>) as its form would: the page's
+    /// hidden fields (antiforgery token, nonce) and these.
+    /// </summary>
     public async Task<HttpResponseMessage> SubmitAsync(string page, Dictionary<string, string> fields, string? action = null)
     {
         ArgumentNullException.ThrowIfNull(fields);
         await GetAsync(page);
-        fields["__RequestVerificationToken"] = AntiforgeryToken();
-        return await PostAsync(action ?? page, fields);
+        var form = HiddenInput().Matches(Html)
+            .Select(input => (Name: Attribute(input.Value, "name"), Value: Attribute(input.Value, "value")))
+            .Where(f => f.Name is not null)
+            .DistinctBy(f => f.Name)
+            .ToDictionary(f => f.Name!, f => f.Value ?? "");
+        foreach (var (name, value) in fields)
+        {
+            form[name] = value;
+        }
+
+        return await PostAsync(action ?? page, form);
     }
 
     /// <summary>Posts exactly these fields: a test of what the server does with what a form sends, or leaves out.</summary>
@@ -67,6 +79,12 @@ public sealed partial class ConsoleClient : IDisposable
         Assert.True(match.Success, $"no field '{name}' on {Location}:\n{Html}");
         return WebUtility.HtmlDecode(match.Groups[1].Value);
     }
+
+    private static string? Attribute(string tag, string name) =>
+        Regex.Match(tag, $"\\s{name}=\"([^\"]*)\"") is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+
+    [GeneratedRegex("<input[^>]*type=\"hidden\"[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex HiddenInput();
 
     private async Task SendAsync(HttpRequestMessage request)
     {
