@@ -14,6 +14,8 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
     public DbSet<ClusterCredential> ClusterCredentials => Set<ClusterCredential>();
     public DbSet<AccessPolicy> AccessPolicies => Set<AccessPolicy>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<UsedFormNonce> UsedFormNonces => Set<UsedFormNonce>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -102,6 +104,20 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(a => a.UserAgent).HasMaxLength(256);
             e.Property(a => a.Detail).HasMaxLength(500);
             e.HasIndex(a => new { a.OrganizationId, a.Id });
+        });
+
+        modelBuilder.Entity<Invitation>(e =>
+        {
+            e.Property(i => i.CodeDigest).HasMaxLength(32);
+            e.HasIndex(i => i.CodeDigest).IsUnique();
+            e.HasOne(i => i.User).WithMany().HasForeignKey(i => i.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<UsedFormNonce>(e =>
+        {
+            e.HasKey(n => n.Nonce);
+            e.Property(n => n.Nonce).HasMaxLength(64);
+            e.HasIndex(n => n.UsedAt);
         });
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Latchkey.Server.Audit;
 using Latchkey.Server.ClusterAuth;
+using Latchkey.Server.Console;
 using Latchkey.Server.ForwardAuth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -64,8 +65,14 @@ public static class LatchkeyHost
         services.AddSingleton<TokenVerifier>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<TokenCreation>();
+        services.AddSingleton<TokenRevocation>();
+        services.AddSingleton<TokenPolicy>();
+        services.AddSingleton<KubeconfigDownload>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<PasswordCheck>();
+        services.AddSingleton<PasswordSignIn>();
+        services.AddSingleton<Invitations>();
+        services.AddSingleton<Members>();
         services.AddSingleton<PolicyCache>();
         services.AddSingleton<AccessEvaluator>();
         services.AddHostedService<WriteBehind>();
@@ -74,16 +81,21 @@ public static class LatchkeyHost
 
         services.AddSingleton<FailedAttempts>();
         services.AddSingleton<WebhookCallers>();
+        services.AddSingleton<WebhookWiring>();
+        services.AddSingleton<ClusterRegistry>();
+        services.AddSingleton<AuditQuery>();
 
-        // No default scheme (not even the implicit one a single scheme would become): only the REST
-        // API authenticates users by bearer token. The webhooks and forward-auth check their own
-        // credentials, once, on their own terms.
+        // No default scheme (not even the implicit one a single scheme would become): the REST API
+        // authenticates users by bearer token only, the console by its own cookie only. The webhooks
+        // and forward-auth check their own credentials, once, on their own terms.
         AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         services.AddAuthentication()
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null)
+            .AddConsoleCookie();
         services.AddAuthorizationBuilder().SetDefaultPolicy(
             new AuthorizationPolicyBuilder(BearerAuthentication.SchemeName).RequireAuthenticatedUser().Build());
         services.AddRateLimiter(o => ConfigureRateLimits(o, builder.Configuration));
+        services.AddConsole();
 
         customize?.Invoke(builder);
 
@@ -96,8 +108,10 @@ public static class LatchkeyHost
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseConsoleErrorPages();
         // Before routing, whose debug log names the request path.
         app.UseUrlSecretGuard();
+        app.UseConsole();
         app.UseRouting();
         app.UseApiHeaders();
         app.UseRateLimiter();
@@ -115,6 +129,7 @@ public static class LatchkeyHost
         api.MapWebhookConfig();
         api.MapExecCredentials();
         api.MapAudit();
+        app.MapConsole();
         return app;
     }
 
@@ -143,15 +158,26 @@ public static class LatchkeyHost
     private static void ConfigureRateLimits(RateLimiterOptions options, IConfiguration configuration)
     {
         var perMinute = configuration.GetValue($"{LatchkeyOptions.Section}:LoginAttemptsPerMinute", 10);
-        options.AddPolicy(LoginEndpoints.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        // One budget per address for every door that checks passwords (API login, console sign-in);
+        // only attempts count, not looking at the sign-in page.
+        options.AddPolicy(LoginEndpoints.RateLimitPolicy, http => HttpMethods.IsPost(http.Request.Method)
+            ? RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+            : RateLimitPartition.GetNoLimiter("page views"));
         options.OnRejected = async (context, cancellationToken) =>
         {
             var http = context.HttpContext;
             http.Response.Headers.RetryAfter = "60";
             var audit = http.RequestServices.GetRequiredService<AuditLog>();
             audit.Enqueue(audit.Event(http, "login", "denied", detail: "too many sign-in attempts from this address"));
+            if (ConsoleSetup.Owns(http.Request.Path))
+            {
+                // The console's error page says the same in a page.
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                return;
+            }
+
             await Problems.Write(http, StatusCodes.Status429TooManyRequests, "Too many requests",
                 "Too many sign-in attempts from your address. Wait a minute and try again.").ConfigureAwait(false);
         };

@@ -37,6 +37,9 @@ public sealed class LatchkeyOptions
 
     /// <summary>How often last-used times and background audit events are written.</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A console session ends after this long without a request (each request extends it).</summary>
+    public TimeSpan ConsoleIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 public sealed class DatabaseOptions

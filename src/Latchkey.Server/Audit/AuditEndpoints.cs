@@ -4,7 +4,6 @@ using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Audit;
 
@@ -18,7 +17,7 @@ internal static class AuditEndpoints
     }
 
     private static async Task<Results<Ok<Page<AuditEventInfo>>, ValidationProblem, ProblemHttpResult>> List(
-        Caller caller, LatchkeyDbContext db, AccessEvaluator access, AuditLog audit,
+        Caller caller, LatchkeyDbContext db, AccessEvaluator access, AuditQuery query,
         string? action, string? actor, DateTimeOffset? since, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (!await access.HasAsync(caller, Permissions.AuditRead, cancellationToken: cancellationToken))
@@ -32,35 +31,11 @@ internal static class AuditEndpoints
             return Problems.Invalid("limit", "limit must be between 1 and 500.");
         }
 
-        long before = long.MaxValue;
-        if (cursor is not null && (!long.TryParse(cursor, out before) || before < 1))
+        if (!AuditQuery.TryParseCursor(cursor, out var before))
         {
             return Problems.Invalid("cursor", "cursor is not one this server handed out; start again without it.");
         }
 
-        // Events queued in the background (failed sign-ins with a token, say) are written before reading.
-        await audit.FlushAsync(cancellationToken);
-
-        var query = db.AuditEvents.AsNoTracking().Where(e => e.OrganizationId == caller.OrganizationId && e.Id < before);
-        if (!string.IsNullOrEmpty(action))
-        {
-            query = query.Where(e => e.Action == action);
-        }
-
-        if (!string.IsNullOrEmpty(actor))
-        {
-            query = query.Where(e => e.ActorEmail == actor);
-        }
-
-        if (since is { } from)
-        {
-            query = query.Where(e => e.Time >= from);
-        }
-
-        var rows = await query.OrderByDescending(e => e.Id).Take(pageSize + 1).ToListAsync(cancellationToken);
-        var items = rows.Take(pageSize).Select(e => new AuditEventInfo(e.Id, e.Time, e.Action, e.Outcome,
-            new AuditActor(e.ActorUserId, e.ActorEmail, e.ActorTokenId), e.TargetType, e.TargetId, e.SourceAddress, e.UserAgent, e.Detail)).ToList();
-        var next = rows.Count > pageSize ? rows[pageSize - 1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-        return TypedResults.Ok(new Page<AuditEventInfo>(items, next));
+        return TypedResults.Ok(await query.ReadAsync(db, caller.OrganizationId, new AuditFilter(action, actor, since, null, before), pageSize, cancellationToken));
     }
 }

@@ -30,7 +30,8 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
             OrganizationId = organizationId ?? actor?.OrganizationId,
             ActorUserId = actor?.UserId,
             ActorEmail = actor?.Email,
-            ActorTokenId = actor?.TokenId,
+            // A console session acts without a token: its grant's token id is empty.
+            ActorTokenId = string.IsNullOrEmpty(actor?.TokenId) ? null : actor.TokenId,
             Action = action,
             Outcome = outcome,
             TargetType = targetType,

@@ -106,7 +106,7 @@ internal static class StoreSetup
         if (string.IsNullOrEmpty(boot.AdminPassword))
         {
             // Printed once, to the console only (not the log pipeline); it is never stored in clear.
-            Console.WriteLine($"""
+            System.Console.WriteLine($"""
 
                 ============================================================
                  Latchkey created the first admin account:

@@ -5,8 +5,6 @@ using Latchkey.Server.Http;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server.Identity;
@@ -24,7 +22,7 @@ internal static class LoginEndpoints
     }
 
     private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Login(
-        LoginRequest request, LatchkeyDbContext db, PasswordCheck passwords, TokenIssuer issuer, AuditLog audit,
+        LoginRequest request, LatchkeyDbContext db, PasswordSignIn signIn, TokenIssuer issuer, AuditLog audit,
         TimeProvider time, IOptions<LatchkeyOptions> options, HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email))
@@ -37,23 +35,11 @@ internal static class LoginEndpoints
             return Problems.Invalid("password", "Give your password.");
         }
 
-        var email = request.Email.Trim();
-        var normalized = email.ToLowerInvariant();
-        var user = await db.Users.Include(u => u.Organization)
-            .SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
-        var verdict = passwords.Verify(user, request.Password);
-        if (user is null || verdict == PasswordVerificationResult.Failed || !user.IsActive)
+        var user = await signIn.CheckAsync(db, http, request.Email, request.Password, cancellationToken);
+        if (user is null)
         {
-            db.AuditEvents.Add(audit.Event(http, "login", "failure", targetType: "user", targetId: email.Length > 254 ? email[..254] : email,
-                detail: user is { IsActive: false } ? "account disabled" : "wrong email or password", organizationId: user?.OrganizationId));
-            await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed",
                 detail: "The email or password is not right, or the account is disabled.");
-        }
-
-        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            user.PasswordHash = passwords.Hash(user, request.Password);
         }
 
         var days = Math.Min(options.Value.LoginTokenLifetimeDays, user.Organization.MaxTokenLifetimeDays);

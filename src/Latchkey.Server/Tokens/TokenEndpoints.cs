@@ -3,7 +3,6 @@ using Latchkey.Core.Kubeconfigs;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Clusters;
-using Latchkey.Server.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
@@ -68,9 +67,9 @@ internal static class TokenEndpoints
         string? status, string? owner, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var pageSize = limit ?? 50;
-        if (pageSize is < 1 or > 200)
+        if (pageSize is < 1 or > TokenList.MaxPageSize)
         {
-            return Problems.Invalid("limit", "limit must be between 1 and 200.");
+            return Problems.Invalid("limit", $"limit must be between 1 and {TokenList.MaxPageSize}.");
         }
 
         Cursor after = default;
@@ -79,13 +78,14 @@ internal static class TokenEndpoints
             return Problems.Invalid("cursor", "cursor is not one this server handed out; start again without it.");
         }
 
-        var query = db.AccessTokens.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId);
+        bool allOwners;
         switch (owner)
         {
             case null or "me":
-                query = query.Where(t => t.UserId == caller.UserId);
+                allOwners = false;
                 break;
             case "all" when await access.HasAsync(caller, Permissions.TokensReadAll, cancellationToken: cancellationToken):
+                allOwners = true;
                 break;
             case "all":
                 return Problems.Forbidden("Listing every token of the organization needs the token-viewer or token-admin role.");
@@ -93,44 +93,17 @@ internal static class TokenEndpoints
                 return Problems.Invalid("owner", "owner must be 'me' or 'all'.");
         }
 
-        var now = time.GetUtcNow();
-        switch (status)
+        if (!TokenList.TryParseStatus(status, out var wanted))
         {
-            case null:
-                break;
-            case "active":
-                query = query.Where(t => t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now));
-                break;
-            case "expired":
-                query = query.Where(t => t.RevokedAt == null && t.ExpiresAt <= now);
-                break;
-            case "revoked":
-                query = query.Where(t => t.RevokedAt != null);
-                break;
-            default:
-                return Problems.Invalid("status", "status must be 'active', 'expired' or 'revoked'.");
+            return Problems.Invalid("status", "status must be 'active', 'expired' or 'revoked'.");
         }
 
-        if (cursor is not null)
-        {
-            query = query.Where(t => t.CreatedAt < after.CreatedAt || (t.CreatedAt == after.CreatedAt && string.Compare(t.Id, after.Id) < 0));
-        }
-
-        var rows = await query
-            .OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id)
-            .Take(pageSize + 1)
-            .Select(t => new { Token = t, t.User.Email, t.User.DisplayName })
-            .ToListAsync(cancellationToken);
-
-        var items = rows.Take(pageSize)
-            .Select(r => Describe(r.Token, new TokenOwner(r.Token.UserId, r.Email, r.DisplayName), now, lastUsed))
-            .ToList();
-        var next = rows.Count > pageSize ? new Cursor(rows[pageSize - 1].Token.CreatedAt, rows[pageSize - 1].Token.Id).ToString() : null;
-        return TypedResults.Ok(new Page<TokenInfo>(items, next));
+        return TypedResults.Ok(await TokenList.ReadAsync(db, caller, wanted, allOwners, pageSize, cursor is null ? null : after,
+            time.GetUtcNow(), lastUsed, cancellationToken));
     }
 
     private static async Task<Results<Ok<TokenInfo>, ProblemHttpResult>> Get(
-        string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, LastUsedRecorder lastUsed, AuditLog audit,
+        string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, LastUsedRecorder lastUsed, TokenRevocation revocation,
         TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var found = await db.AccessTokens.AsNoTracking()
@@ -140,56 +113,14 @@ internal static class TokenEndpoints
         if (found is null || (found.Token.UserId != caller.UserId
             && !await access.HasAsync(caller, Permissions.TokensReadAll, cancellationToken: cancellationToken)))
         {
-            return await NotFoundAsync(db, audit, http, caller, "token.read", id, cancellationToken);
+            await revocation.AuditNotFoundAsync(db, http, caller, "token.read", id, cancellationToken);
+            return Problems.NotFound("token");
         }
 
-        return TypedResults.Ok(Describe(found.Token, new TokenOwner(found.Token.UserId, found.Email, found.DisplayName), time.GetUtcNow(), lastUsed));
+        return TypedResults.Ok(TokenList.Describe(found.Token, new TokenOwner(found.Token.UserId, found.Email, found.DisplayName), time.GetUtcNow(), lastUsed));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, ChangeFeed changes, AuditLog audit,
-        TimeProvider time, HttpContext http, ILogger<TokenCreation> logger, CancellationToken cancellationToken)
-    {
-        var token = await db.AccessTokens.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, cancellationToken);
-        var own = token?.UserId == caller.UserId;
-        if (token is null || (!own && !await access.HasAsync(caller, Permissions.TokensRevokeAll, cancellationToken: cancellationToken)))
-        {
-            return await NotFoundAsync(db, audit, http, caller, "token.delete", id, cancellationToken);
-        }
-
-        if (token.RevokedAt is null)
-        {
-            token.RevokedAt = time.GetUtcNow();
-            token.RevokedByUserId = caller.UserId;
-            token.RevocationReason = own ? "deleted by its owner" : "revoked by an administrator";
-            db.AuditEvents.Add(audit.Event(http, "token.delete", "success", caller.Grant, "token", token.Id, token.RevocationReason));
-            await db.SaveChangesAsync(cancellationToken);
-            Log.TokenRevoked(logger, token.Id, caller.UserId);
-        }
-
-        await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest));
-        return TypedResults.NoContent();
-    }
-
-    /// <summary>Someone else's token, or none at all: the same 404 either way, and an audit entry.</summary>
-    private static async Task<ProblemHttpResult> NotFoundAsync(
-        LatchkeyDbContext db, AuditLog audit, HttpContext http, Caller caller, string action, string id, CancellationToken cancellationToken)
-    {
-        db.AuditEvents.Add(audit.Event(http, action, "denied", caller.Grant, "token", id.Length > 64 ? id[..64] : id, "no such token visible to the caller"));
-        await db.SaveChangesAsync(cancellationToken);
-        return Problems.NotFound("token");
-    }
-
-    private static TokenInfo Describe(AccessToken t, TokenOwner owner, DateTimeOffset now, LastUsedRecorder lastUsed)
-    {
-        var status = t.RevokedAt is not null ? TokenStatus.Revoked
-            : t.ExpiresAt <= now ? TokenStatus.Expired
-            : TokenStatus.Active;
-        // A use not yet written to the store is newer than what the store has.
-        var pending = lastUsed.Pending(t.Id);
-        var newer = pending is not null && (t.LastUsedAt is null || pending.At > t.LastUsedAt);
-        return new TokenInfo(t.Id, t.Name, t.Note, status, t.CreatedAt, t.ExpiresAt,
-            newer ? pending!.At : t.LastUsedAt, newer ? pending!.From : t.LastUsedFrom, t.RevokedAt, t.CreatedVia, owner);
-    }
-
+        string id, Caller caller, LatchkeyDbContext db, TokenRevocation revocation, HttpContext http, CancellationToken cancellationToken) =>
+        await revocation.RevokeAsync(db, http, caller, id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("token");
 }

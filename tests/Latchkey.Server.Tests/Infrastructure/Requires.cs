@@ -11,13 +11,7 @@ public static class Requires
         var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(System.IO.File.Exists);
-        if (found is not null)
-        {
-            return found;
-        }
-
-        Missing($"'{name}' is not installed (apt-get install {name})");
-        return null!;
+        return found ?? Missing($"'{name}' is not installed (apt-get install {name})");
     }
 
     public static void File(string path, string what)
@@ -28,7 +22,14 @@ public static class Requires
         }
     }
 
-    private static void Missing(string reason)
+    /// <summary>Debian's Chromium, which the browser tests drive (never a browser build of Playwright's own).</summary>
+    public static string Chromium()
+    {
+        const string path = "/usr/bin/chromium";
+        return System.IO.File.Exists(path) ? path : Missing($"{path} is missing (apt-get install chromium)");
+    }
+
+    private static string Missing(string reason)
     {
         if (Environment.GetEnvironmentVariable("LATCHKEY_TEST_REQUIRE_ALL") == "1")
         {
@@ -36,5 +37,6 @@ public static class Requires
         }
 
         Assert.Skip(reason);
+        return null!;
     }
 }

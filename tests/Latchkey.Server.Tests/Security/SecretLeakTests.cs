@@ -74,6 +74,62 @@ public class SecretLeakTests
     }
 
     [Fact]
+    public async Task A_console_session_shows_a_secret_only_in_its_reveal_and_its_kubeconfig_and_logs_none_of_its_secrets()
+    {
+        await using var app = await TestApp.StartAsync();
+        await app.AddClusterAsync("prod-1");
+        using var console = await ConsoleClient.SignInAsync(app);
+
+        await console.SubmitAsync("/tokens/new", new() { ["name"] = "console leak check", ["expiration"] = "7", ["note"] = "n" });
+        var secret = console.Field("secret");
+        var form = new Dictionary<string, string> { ["secret"] = secret, ["cluster"] = "prod-1", ["__RequestVerificationToken"] = console.AntiforgeryToken() };
+        var download = await console.PostAsync("/tokens/kubeconfig", form);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("prod-1-kubeconfig.yaml", download.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal("no-store", download.Headers.CacheControl?.ToString());
+        Assert.Contains($"token: {secret}", console.Html, StringComparison.Ordinal);
+
+        // The download serves only a live token of the caller's own, for a cluster they may use.
+        Assert.Equal(HttpStatusCode.NotFound, (await console.PostAsync("/tokens/kubeconfig", new(form) { ["cluster"] = "nope" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await console.PostAsync("/tokens/kubeconfig", new(form) { ["secret"] = secret[..^1] + "x" })).StatusCode);
+
+        var id = await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Single(t => t.Name == "console leak check").Id));
+        await console.GetAsync("/tokens");
+        await console.GetAsync("/audit");
+        await console.SubmitAsync($"/tokens/{id}/delete", []);
+        Assert.Equal(HttpStatusCode.NotFound, (await console.PostAsync("/tokens/kubeconfig", form)).StatusCode);
+
+        await console.SubmitAsync("/settings/invite", new() { ["email"] = "new@example.test" });
+        var link = new Uri(System.Text.RegularExpressions.Regex.Match(console.Html, @"value=""(http[^""]+/invite/[^""]+)""").Groups[1].Value);
+        var code = link.AbsolutePath["/invite/".Length..];
+        using (var invited = new ConsoleClient(app))
+        {
+            await invited.SubmitAsync(link.AbsolutePath, new() { ["code"] = code, ["password"] = "a long enough password", ["confirmation"] = "a long enough password" }, "/invite");
+            Assert.Equal("/signin", invited.Location?.AbsolutePath);
+        }
+
+        await app.RestartAsync();
+
+        Assert.Equal(2, app.Traffic.Responses.Count(r => r.Contains(secret, StringComparison.Ordinal)));
+        Assert.Equal(2, app.Traffic.Responses.Count(r => r.Contains(code, StringComparison.Ordinal)));
+        foreach (var leak in new[] { secret, code })
+        {
+            Assert.DoesNotContain(app.Logs.Entries, e => e.Contains(leak, StringComparison.Ordinal));
+            foreach (var file in Directory.EnumerateFiles(app.DataDir, "*", SearchOption.AllDirectories))
+            {
+                Assert.Equal(-1, (await File.ReadAllBytesAsync(file)).AsSpan().IndexOf(Encoding.ASCII.GetBytes(leak)));
+            }
+        }
+
+        var events = await app.WithStoreAsync(db => Task.FromResult(db.AuditEvents.ToList()));
+        Assert.Contains(events, e => e.Action == "kubeconfig.download" && e.TargetId == id);
+        Assert.Contains(events, e => e.Action == "user.invitation.accept" && e.TargetId == "new@example.test");
+        Assert.All(events, e => Assert.DoesNotContain(secret, string.Join('|', Fields(e)), StringComparison.Ordinal));
+        Assert.All(events, e => Assert.DoesNotContain(code, string.Join('|', Fields(e)), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_token_key_file_and_data_folder_are_private_to_the_service_user()
     {
         await using var app = await TestApp.StartAsync();

@@ -53,6 +53,18 @@ namespace Latchkey.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "UsedFormNonces",
+                columns: table => new
+                {
+                    Nonce = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UsedFormNonces", x => x.Nonce);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AccessPolicies",
                 columns: table => new
                 {
@@ -187,6 +199,30 @@ namespace Latchkey.Data.Postgres.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "Invitations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CodeDigest = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    CreatedByUserId = table.Column<Guid>(type: "uuid", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Invitations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Invitations_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_AccessPolicies_OrganizationId_PrincipalType_PrincipalId",
                 table: "AccessPolicies",
@@ -231,10 +267,26 @@ namespace Latchkey.Data.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Invitations_CodeDigest",
+                table: "Invitations",
+                column: "CodeDigest",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Invitations_UserId",
+                table: "Invitations",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Organizations_Slug",
                 table: "Organizations",
                 column: "Slug",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UsedFormNonces_UsedAt",
+                table: "UsedFormNonces",
+                column: "UsedAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Users_NormalizedEmail",
@@ -264,10 +316,16 @@ namespace Latchkey.Data.Postgres.Migrations
                 name: "ClusterCredentials");
 
             migrationBuilder.DropTable(
-                name: "Users");
+                name: "Invitations");
+
+            migrationBuilder.DropTable(
+                name: "UsedFormNonces");
 
             migrationBuilder.DropTable(
                 name: "Clusters");
+
+            migrationBuilder.DropTable(
+                name: "Users");
 
             migrationBuilder.DropTable(
                 name: "Organizations");

@@ -1,0 +1,57 @@
+using Latchkey.Core.Contracts;
+using Latchkey.Data;
+using Latchkey.Server.Tokens;
+using Latchkey.Server.Verification;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Latchkey.Server.Console.Pages.Tokens;
+
+/// <summary>The caller's tokens (or, for token viewers, the organization's), filtered and paged like the API's list.</summary>
+internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed, TimeProvider time) : ConsolePageModel
+{
+    public const int PageSize = 25;
+
+    [BindProperty(SupportsGet = true)]
+    public string? Status { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Owner { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Cursor { get; set; }
+
+    /// <summary>Set after a revocation, to say so.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Revoked { get; set; }
+
+    public Page<TokenInfo> Tokens { get; private set; } = new([], null);
+    public DateTimeOffset Now { get; private set; }
+    public bool AllOwners { get; private set; }
+    public bool CanSeeAll => Me.Rights.ReadAllTokens;
+    public bool CanRevokeAll => Me.Rights.RevokeAllTokens;
+    internal Guid MyId => Me.Caller.UserId;
+    public bool Filtered => Status is not null || Cursor is not null;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        NoStore();
+        Status = string.IsNullOrEmpty(Status) ? null : Status;
+        if (!TokenList.TryParseStatus(Status, out var status))
+        {
+            Status = null;
+        }
+
+        AllOwners = Owner == "all" && CanSeeAll;
+        Latchkey.Server.Tokens.Cursor after = default;
+        var hasCursor = Cursor is not null && Latchkey.Server.Tokens.Cursor.TryParse(Cursor, out after);
+        Cursor = hasCursor ? Cursor : null;
+        Now = time.GetUtcNow();
+        Tokens = await TokenList.ReadAsync(db, Me.Caller, status, AllOwners, PageSize, hasCursor ? after : null, Now, lastUsed, cancellationToken);
+        return Page();
+    }
+
+    /// <summary>A link to this list with the current filters and another page position.</summary>
+    public string Link(string? cursor) =>
+        QueryString.Create(new Dictionary<string, string?> { ["status"] = Status, ["owner"] = AllOwners ? "all" : null, ["cursor"] = cursor }
+            .Where(p => p.Value is not null)).ToUriComponent() is { Length: > 0 } query ? "/tokens" + query : "/tokens";
+}

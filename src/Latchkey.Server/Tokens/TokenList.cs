@@ -1,0 +1,79 @@
+using Latchkey.Core.Contracts;
+using Latchkey.Data;
+using Latchkey.Server.Verification;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Tokens;
+
+/// <summary>One page of tokens, newest first, as the API and the console list them.</summary>
+internal static class TokenList
+{
+    public const int MaxPageSize = 200;
+
+    /// <summary>Reads <c>active</c>, <c>expired</c> or <c>revoked</c>; null means no filter.</summary>
+    public static bool TryParseStatus(string? text, out TokenStatus? status)
+    {
+        (var known, status) = text switch
+        {
+            null => (true, null),
+            "active" => (true, TokenStatus.Active),
+            "expired" => (true, TokenStatus.Expired),
+            "revoked" => (true, TokenStatus.Revoked),
+            _ => (false, (TokenStatus?)null),
+        };
+        return known;
+    }
+
+    /// <param name="allOwners">Every token of the caller's organization; the caller must hold tokens:read-all.</param>
+    public static async Task<Page<TokenInfo>> ReadAsync(
+        LatchkeyDbContext db, Caller caller, TokenStatus? status, bool allOwners, int pageSize, Cursor? after,
+        DateTimeOffset now, LastUsedRecorder lastUsed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(caller);
+        var query = db.AccessTokens.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId);
+        if (!allOwners)
+        {
+            query = query.Where(t => t.UserId == caller.UserId);
+        }
+
+        query = status switch
+        {
+            TokenStatus.Active => query.Where(t => t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now)),
+            TokenStatus.Expired => query.Where(t => t.RevokedAt == null && t.ExpiresAt <= now),
+            TokenStatus.Revoked => query.Where(t => t.RevokedAt != null),
+            _ => query,
+        };
+
+        if (after is { } cursor)
+        {
+            query = query.Where(t => t.CreatedAt < cursor.CreatedAt || (t.CreatedAt == cursor.CreatedAt && string.Compare(t.Id, cursor.Id) < 0));
+        }
+
+        var rows = await query
+            .OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id)
+            .Take(pageSize + 1)
+            .Select(t => new { Token = t, t.User.Email, t.User.DisplayName })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        var items = rows.Take(pageSize)
+            .Select(r => Describe(r.Token, new TokenOwner(r.Token.UserId, r.Email, r.DisplayName), now, lastUsed))
+            .ToList();
+        var next = rows.Count > pageSize ? new Cursor(rows[pageSize - 1].Token.CreatedAt, rows[pageSize - 1].Token.Id).ToString() : null;
+        return new Page<TokenInfo>(items, next);
+    }
+
+    public static TokenInfo Describe(AccessToken t, TokenOwner owner, DateTimeOffset now, LastUsedRecorder lastUsed)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        ArgumentNullException.ThrowIfNull(lastUsed);
+        var status = t.RevokedAt is not null ? TokenStatus.Revoked
+            : t.ExpiresAt <= now ? TokenStatus.Expired
+            : TokenStatus.Active;
+        // A use not yet written to the store is newer than what the store has.
+        var pending = lastUsed.Pending(t.Id);
+        var newer = pending is not null && (t.LastUsedAt is null || pending.At > t.LastUsedAt);
+        return new TokenInfo(t.Id, t.Name, t.Note, status, t.CreatedAt, t.ExpiresAt,
+            newer ? pending!.At : t.LastUsedAt, newer ? pending!.From : t.LastUsedFrom, t.RevokedAt, t.CreatedVia, owner);
+    }
+}

@@ -1,0 +1,54 @@
+using Latchkey.Data;
+using Latchkey.Server.Audit;
+using Latchkey.Server.Data;
+using Latchkey.Server.Iam;
+using Latchkey.Server.Verification;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Tokens;
+
+/// <summary>
+/// Revoking a token, from any door: the caller's own, or any of the organization's with
+/// tokens:revoke-all. Someone else's token looks exactly like one that does not exist, and the
+/// attempt is audited. Every replica's verification cache forgets the token at once.
+/// </summary>
+internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes, AuditLog audit, TimeProvider time, ILogger<TokenRevocation> logger)
+{
+    /// <returns>False when no such token is visible to the caller (nothing changed).</returns>
+    public async Task<bool> RevokeAsync(LatchkeyDbContext db, HttpContext http, Caller caller, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(id);
+        var token = await db.AccessTokens.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, cancellationToken).ConfigureAwait(false);
+        var own = token?.UserId == caller.UserId;
+        if (token is null || (!own && !await access.HasAsync(caller, Permissions.TokensRevokeAll, cancellationToken: cancellationToken).ConfigureAwait(false)))
+        {
+            await AuditNotFoundAsync(db, http, caller, "token.delete", id, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (token.RevokedAt is null)
+        {
+            token.RevokedAt = time.GetUtcNow();
+            token.RevokedByUserId = caller.UserId;
+            token.RevocationReason = own ? "deleted by its owner" : "revoked by an administrator";
+            db.AuditEvents.Add(audit.Event(http, "token.delete", "success", caller.Grant, "token", token.Id, token.RevocationReason));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            Log.TokenRevoked(logger, token.Id, caller.UserId);
+        }
+
+        await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest)).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Someone else's token, or none at all: the same answer either way, and an audit entry.</summary>
+    public async Task AuditNotFoundAsync(LatchkeyDbContext db, HttpContext http, Caller caller, string action, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(id);
+        db.AuditEvents.Add(audit.Event(http, action, "denied", caller.Grant, "token", id.Length > 64 ? id[..64] : id, "no such token visible to the caller"));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
