@@ -11,6 +11,7 @@ using Latchkey.Server.Clusters;
 using Latchkey.Server.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
+using Latchkey.Server.Observability;
 using Latchkey.Server.Identity;
 using Latchkey.Server.Kubeconfigs;
 using Latchkey.Server.Tokens;
@@ -60,6 +61,7 @@ public static class LatchkeyHost
 
         services.AddStore();
         services.AddSingleton(sp => TokenKeyRing.Create(sp.GetRequiredService<IOptions<LatchkeyOptions>>()));
+        services.AddSingleton<LatchkeyMetrics>();
         services.AddSingleton<VerificationCache>();
         services.AddSingleton<LastUsedRecorder>();
         services.AddSingleton<TokenVerifier>();
@@ -122,6 +124,7 @@ public static class LatchkeyHost
         app.MapTokenReview();
         app.MapSubjectAccessReview();
         app.MapForwardAuth();
+        app.MapMetrics();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLogin();
         api.MapTokens();

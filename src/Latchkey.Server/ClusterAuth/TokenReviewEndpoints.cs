@@ -1,5 +1,6 @@
 using Latchkey.Server.Audit;
 using Latchkey.Server.Iam;
+using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 
 namespace Latchkey.Server.ClusterAuth;
@@ -21,7 +22,7 @@ internal static class TokenReviewEndpoints
     }
 
     private static async Task<IResult> ReviewAsync(
-        string version, HttpContext http, WebhookCallers callers, TokenVerifier verifier, AccessEvaluator access, AuditLog audit)
+        string version, HttpContext http, WebhookCallers callers, TokenVerifier verifier, AccessEvaluator access, LatchkeyMetrics metrics, AuditLog audit)
     {
         var (cluster, review, error) = await ReviewRequests.ReadAsync<TokenReview>(http, callers, version, Group, "TokenReview");
         if (error is not null)
@@ -35,7 +36,9 @@ internal static class TokenReviewEndpoints
         }
 
         var spec = review!.Spec!;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var verdict = await DecideAsync(cluster!, spec, verifier, access, http.Connection.RemoteIpAddress?.ToString());
+        metrics.Verified("token-review", verdict.Authenticated ? "valid" : "rejected", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!verdict.Authenticated)
         {
             audit.Enqueue(audit.Event(http, "auth.failed", "failure", targetType: verdict.TokenId is null ? null : "token",

@@ -1,5 +1,6 @@
 using Latchkey.Server.Audit;
 using Latchkey.Server.Iam;
+using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 
 namespace Latchkey.Server.ForwardAuth;
@@ -12,6 +13,7 @@ namespace Latchkey.Server.ForwardAuth;
 internal static class ForwardAuthEndpoints
 {
     public const string ScopeHeader = "X-Latchkey-Scope";
+    private const string Door = "forward-auth";
 
     public static IEndpointRouteBuilder MapForwardAuth(this IEndpointRouteBuilder app)
     {
@@ -21,7 +23,7 @@ internal static class ForwardAuthEndpoints
     }
 
     private static async Task<IResult> VerifyAsync(
-        HttpContext http, TokenVerifier verifier, AccessEvaluator access, FailedAttempts failures, AuditLog audit, string? scope)
+        HttpContext http, TokenVerifier verifier, AccessEvaluator access, FailedAttempts failures, LatchkeyMetrics metrics, AuditLog audit, string? scope)
     {
         scope ??= http.Request.Headers[ScopeHeader].FirstOrDefault();
         if (scope is not null && !Permissions.All.Contains(scope))
@@ -34,14 +36,17 @@ internal static class ForwardAuthEndpoints
         if (failures.RetryAfter(source) is { } wait)
         {
             http.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metrics.Verified(Door, "throttled", TimeSpan.Zero);
             return TypedResults.StatusCode(StatusCodes.Status429TooManyRequests);
         }
 
         string? header = http.Request.Headers.Authorization;
         var token = header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await verifier.VerifyAsync(token, source);
         if (result.Grant is not { } grant)
         {
+            metrics.Verified(Door, result.Outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             if (failures.Fail(source))
             {
                 audit.Enqueue(audit.Event(http, "auth.throttled", "denied", detail: "too many failed token uses from this address"));
@@ -57,7 +62,9 @@ internal static class ForwardAuthEndpoints
             return TypedResults.StatusCode(StatusCodes.Status401Unauthorized);
         }
 
-        if (scope is not null && !await access.HasAsync(grant.OrganizationId, grant.UserId, scope))
+        var allowed = scope is null || await access.HasAsync(grant.OrganizationId, grant.UserId, scope);
+        metrics.Verified(Door, allowed ? "valid" : "forbidden", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (!allowed)
         {
             audit.Enqueue(audit.Event(http, "auth.forbidden", "denied", grant, detail: $"forward-auth scope {scope}"));
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);

@@ -53,7 +53,7 @@ internal static class Problems
 }
 
 /// <summary>Turns exceptions into problems: bad bodies into 400, an unreachable store into 503, anything else into 500.</summary>
-internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed class ProblemExceptionHandler(Observability.LatchkeyMetrics metrics, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -70,6 +70,7 @@ internal sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> l
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             Log.StoreUnavailable(logger, exception);
+            metrics.StoreError();
             httpContext.Response.Headers.RetryAfter = "5";
         }
         else if (status >= 500)

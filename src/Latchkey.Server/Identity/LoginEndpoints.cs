@@ -23,7 +23,7 @@ internal static class LoginEndpoints
 
     private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Login(
         LoginRequest request, LatchkeyDbContext db, PasswordSignIn signIn, TokenIssuer issuer, AuditLog audit,
-        TimeProvider time, IOptions<LatchkeyOptions> options, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider time, IOptions<LatchkeyOptions> options, Observability.LatchkeyMetrics metrics, HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email))
         {
@@ -50,6 +50,7 @@ internal static class LoginEndpoints
             user.OrganizationId, user.Organization.Slug, user.Organization.Name);
         db.AuditEvents.Add(audit.Event(http, "login", "success", actor, "token", token.Id));
         await db.SaveChangesAsync(cancellationToken);
+        metrics.TokenCreated();
         return TypedResults.Ok(new LoginResponse(secret, token.Id, token.ExpiresAt));
     }
 

@@ -28,7 +28,7 @@ internal static class ExecCredentialEndpoints
 
     private static async Task<Results<Created<ClusterToken>, ProblemHttpResult>> Issue(
         string name, Caller caller, LatchkeyDbContext db, AccessEvaluator access, TokenIssuer issuer, AuditLog audit,
-        TimeProvider time, HttpContext http, ILogger<TokenIssuer> logger, CancellationToken cancellationToken)
+        TimeProvider time, HttpContext http, Observability.LatchkeyMetrics metrics, ILogger<TokenIssuer> logger, CancellationToken cancellationToken)
     {
         var cluster = await UsableClusters.FindAsync(db, access, caller, name, cancellationToken);
         if (cluster is null)
@@ -54,6 +54,7 @@ internal static class ExecCredentialEndpoints
             $"exec credential for cluster {cluster.Name}, expires {expiresAt:O}"));
         await db.SaveChangesAsync(cancellationToken);
         Log.TokenCreated(logger, token.Id, owner.Id);
+        metrics.TokenCreated();
         return TypedResults.Created($"/api/v1/tokens/{token.Id}", new ClusterToken(secret, token.Id, expiresAt));
     }
 }

@@ -1,6 +1,7 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
+using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,7 +11,7 @@ namespace Latchkey.Server.Tokens;
 /// Creating a token for a person, whichever door they use (API, console): the rules, the secret,
 /// the row and its audit event, committed together. The secret is returned and kept nowhere.
 /// </summary>
-internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, TimeProvider time, ILogger<TokenCreation> logger)
+internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, LatchkeyMetrics metrics, TimeProvider time, ILogger<TokenCreation> logger)
 {
     public async Task<TokenCreationResult> CreateAsync(
         LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken,
@@ -38,6 +39,7 @@ internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, TimeProv
             (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}" + (auditNote is null ? "" : $"; {auditNote}")));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         Log.TokenCreated(logger, token.Id, owner.Id);
+        metrics.TokenCreated();
         return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret), null, null);
     }
 }

@@ -2,6 +2,7 @@ using Latchkey.Data;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Data;
 using Latchkey.Server.Iam;
+using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ namespace Latchkey.Server.Tokens;
 /// tokens:revoke-all. Someone else's token looks exactly like one that does not exist, and the
 /// attempt is audited. Every replica's verification cache forgets the token at once.
 /// </summary>
-internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes, AuditLog audit, TimeProvider time, ILogger<TokenRevocation> logger)
+internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes, LatchkeyMetrics metrics, AuditLog audit, TimeProvider time, ILogger<TokenRevocation> logger)
 {
     /// <returns>False when no such token is visible to the caller (nothing changed).</returns>
     public async Task<bool> RevokeAsync(LatchkeyDbContext db, HttpContext http, Caller caller, string id, CancellationToken cancellationToken)
@@ -36,6 +37,7 @@ internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes
             db.AuditEvents.Add(audit.Event(http, "token.delete", "success", caller.Grant, "token", token.Id, token.RevocationReason));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Log.TokenRevoked(logger, token.Id, caller.UserId);
+            metrics.TokenRevoked();
         }
 
         await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest)).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Http;
+using Latchkey.Server.Observability;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ internal sealed class BearerAuthentication(
     UrlEncoder encoder,
     TokenVerifier verifier,
     FailedAttempts failures,
+    LatchkeyMetrics metrics,
     AuditLog audit)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
@@ -40,7 +42,9 @@ internal sealed class BearerAuthentication(
             return AuthenticateResult.Fail("Too many failed attempts from this address.");
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await verifier.VerifyAsync(header[7..].Trim(), source).ConfigureAwait(false);
+        metrics.Verified("api", result.Outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (result.Grant is not { } grant)
         {
             if (failures.Fail(source))

@@ -28,5 +28,17 @@ internal readonly record struct Verification(TokenGrant? Grant, VerificationFail
 {
     public static Verification Valid(TokenGrant grant) => new(grant, VerificationFailure.None);
 
+    /// <summary>For metrics: "valid", or the failure in lower case.</summary>
+    public string Outcome => Grant is not null ? "valid" : Failure switch
+    {
+        VerificationFailure.Missing => "missing",
+        VerificationFailure.Malformed => "malformed",
+        VerificationFailure.Unknown => "unknown",
+        VerificationFailure.Revoked => "revoked",
+        VerificationFailure.Expired => "expired",
+        VerificationFailure.OwnerDisabled => "owner_disabled",
+        _ => "invalid",
+    };
+
     public static Verification Failed(VerificationFailure failure) => new(null, failure);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Latchkey.Core.Tokens;
 using Latchkey.Data;
+using Latchkey.Server.Observability;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Verification;
@@ -15,6 +16,7 @@ internal sealed class TokenVerifier(
     VerificationCache cache,
     IDbContextFactory<LatchkeyDbContext> store,
     LastUsedRecorder lastUsed,
+    LatchkeyMetrics metrics,
     TimeProvider time)
 {
     private static readonly Func<LatchkeyDbContext, byte[], string, Task<TokenRow?>> FindByDigest =
@@ -52,8 +54,13 @@ internal sealed class TokenVerifier(
         }
 
         var digest = keys.Digest(token);
-        if (!cache.TryGet(digest, out var grant))
+        if (cache.TryGet(digest, out var grant))
         {
+            metrics.CacheHit();
+        }
+        else
+        {
+            metrics.CacheMiss();
             if (cache.IsRecentlyUnknown(digest))
             {
                 return Verification.Failed(VerificationFailure.Unknown);
