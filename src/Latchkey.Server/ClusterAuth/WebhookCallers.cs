@@ -40,11 +40,19 @@ internal sealed class WebhookCallers(TokenKeyRing keys, IDbContextFactory<Latchk
         var db = await store.CreateDbContextAsync().ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var bytes = digest.ToArray();
-            caller = await db.ClusterCredentials.AsNoTracking()
-                .Where(c => c.SecretDigest == bytes && c.DigestKeyId == keys.CurrentKeyId && c.RevokedAt == null)
-                .Select(c => new WebhookCaller(c.ClusterId, c.OrganizationId, c.Cluster.Name, c.Cluster.Audience))
-                .SingleOrDefaultAsync().ConfigureAwait(false);
+            // Credentials issued before a key rotation are stored under an older key.
+            foreach (var (keyId, candidate) in keys.AllDigests(secret))
+            {
+                var bytes = candidate.ToArray();
+                caller = await db.ClusterCredentials.AsNoTracking()
+                    .Where(c => c.SecretDigest == bytes && c.DigestKeyId == keyId && c.RevokedAt == null)
+                    .Select(c => new WebhookCaller(c.ClusterId, c.OrganizationId, c.Cluster.Name, c.Cluster.Audience))
+                    .SingleOrDefaultAsync().ConfigureAwait(false);
+                if (caller is not null)
+                {
+                    break;
+                }
+            }
         }
 
         if (caller is not null)

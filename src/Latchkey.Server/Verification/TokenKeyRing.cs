@@ -67,10 +67,43 @@ internal sealed class TokenKeyRing
         return FromConfiguration(new TokenKeyOptions { Current = file.Current, Keys = file.Keys });
     }
 
+    /// <summary>Every key's digest of a token, the current key's first: for lookups that must also find tokens made before a rotation.</summary>
+    public IEnumerable<(string KeyId, TokenDigest Digest)> AllDigests(string token)
+    {
+        yield return (CurrentKeyId, Digest(token));
+        foreach (var (id, key) in OlderKeys)
+        {
+            yield return (id, TokenDigest.Compute(key, token));
+        }
+    }
+
+    /// <summary>
+    /// Adds a new key to the key file and makes it the current one; the old keys stay, so tokens
+    /// digested with them keep working until they expire. Returns the new key's id.
+    /// </summary>
+    public static string RotateFile(string path)
+    {
+        var file = JsonSerializer.Deserialize<KeyFile>(File.ReadAllText(path), KeyFile.Json)
+            ?? throw new InvalidOperationException($"The token key file {path} is empty.");
+        var id = NewKeyId();
+        file.Keys[id] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(MinimumKeyBytes));
+        var temporary = path + ".new";
+        File.Delete(temporary);
+        Write(temporary, file with { Current = id });
+        File.Move(temporary, path, overwrite: true);
+        return id;
+    }
+
     private static void WriteNewKeyFile(string path)
     {
-        var id = "k" + RandomNumberGenerator.GetHexString(8, lowercase: true);
-        var file = new KeyFile(id, new() { [id] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(MinimumKeyBytes)) });
+        var id = NewKeyId();
+        Write(path, new KeyFile(id, new() { [id] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(MinimumKeyBytes)) }));
+    }
+
+    private static string NewKeyId() => "k" + RandomNumberGenerator.GetHexString(8, lowercase: true);
+
+    private static void Write(string path, KeyFile file)
+    {
         var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -79,6 +112,7 @@ internal sealed class TokenKeyRing
 
         using var stream = new FileStream(path, streamOptions);
         JsonSerializer.Serialize(stream, file, KeyFile.Json);
+        stream.Flush(flushToDisk: true);
     }
 
     private static Dictionary<string, byte[]> ParseKeys(Dictionary<string, string> configured)

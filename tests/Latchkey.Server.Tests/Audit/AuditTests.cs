@@ -56,11 +56,38 @@ public class AuditTests
     }
 
     [Fact]
+    public async Task Export_gives_every_event_of_the_organization_as_json_lines_oldest_first()
+    {
+        await using var app = await TestApp.StartAsync();
+        var admin = await app.LoginAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await app.CreateTokenAsync(admin, new CreateTokenRequest($"t{i}"));
+        }
+
+        var other = await app.AddOrganizationAsync("other");
+        await app.AddUserAsync("c@other.test", other, Server.Iam.Roles.OrgAdmin);
+        using var client = app.Client(admin);
+
+        var response = await client.GetAsync("/api/v1/audit/export");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var events = lines.Select(l => System.Text.Json.JsonSerializer.Deserialize<AuditEventInfo>(l, System.Text.Json.JsonSerializerOptions.Web)!).ToList();
+        var stored = await app.WithStoreAsync(db => Task.FromResult(db.AuditEvents.Count(e => e.OrganizationId == db.Organizations.Single(o => o.Slug == "default").Id)));
+        Assert.Equal(stored, events.Count);
+        Assert.Equal(events.OrderBy(e => e.Id).Select(e => e.Id), events.Select(e => e.Id));
+        Assert.Equal(3, events.Count(e => e.Action == "token.create"));
+        Assert.DoesNotContain(events, e => e.Actor.Email == "c@other.test");
+    }
+
+    [Fact]
     public async Task Members_cannot_read_the_audit_log()
     {
         await using var app = await TestApp.StartAsync();
         using var member = app.Client(await app.AddUserAsync("m@example.test"));
 
         await Api.AssertProblemAsync(await member.GetAsync("/api/v1/audit"), HttpStatusCode.Forbidden);
+        await Api.AssertProblemAsync(await member.GetAsync("/api/v1/audit/export"), HttpStatusCode.Forbidden);
     }
 }

@@ -25,6 +25,7 @@ public class IsolationTests
         ["DELETE /api/v1/clusters/{name}"] = "walked: 404",
         ["POST /api/v1/clusters/{name}/credentials"] = "walked: 404, and no kubeconfig at token creation either",
         ["GET /api/v1/audit"] = "walked: other organization's events never listed",
+        ["GET /api/v1/audit/export"] = "walked in AuditTests: other organization's events never exported",
         ["GET /api/v1/clusters/{name}/webhook-config"] = "walked: 404",
         ["GET /api/v1/clusters/{name}/rbac"] = "walked: 404",
     };
