@@ -132,7 +132,8 @@ public class NginxTests
         {
             if (!process.HasExited)
             {
-                process.Kill();
+                // The whole tree: killing only the master would leave its worker running.
+                process.Kill(entireProcessTree: true);
                 await process.WaitForExitAsync();
             }
 
