@@ -18,14 +18,8 @@ internal sealed class WebhookCallers(TokenKeyRing keys, IDbContextFactory<Latchk
 
     public async ValueTask<WebhookCaller?> AuthenticateAsync(HttpRequest request)
     {
-        string? header = request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var secret = header[7..].Trim();
-        if (!TokenFormat.IsWellFormed(secret))
+        var secret = BearerHeader.Read(request);
+        if (secret is null || !TokenFormat.IsWellFormed(secret))
         {
             return null;
         }

@@ -40,8 +40,7 @@ internal static class ForwardAuthEndpoints
             return TypedResults.StatusCode(StatusCodes.Status429TooManyRequests);
         }
 
-        string? header = http.Request.Headers.Authorization;
-        var token = header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        var token = BearerHeader.Read(http.Request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await verifier.VerifyAsync(token, source);
         if (result.Grant is not { } grant)

@@ -39,6 +39,6 @@ internal sealed class KubeconfigDownload(TokenKeyRing keys, ClusterRegistry clus
 
         db.AuditEvents.Add(audit.Event(http, "kubeconfig.download", "success", caller.Grant, "token", token.Id, $"cluster {cluster.Name}"));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return (KubeconfigFile.FileName(cluster.Name), KubeconfigFile.Build(cluster, token.Id, token.Name, secret));
+        return (KubeconfigAttachment.FileName(cluster.Name), KubeconfigAttachment.Build(cluster, token.Id, token.Name, secret));
     }
 }

@@ -28,8 +28,7 @@ internal sealed class BearerAuthentication(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? header = Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (BearerHeader.Read(Request) is not { } token)
         {
             return AuthenticateResult.NoResult();
         }
@@ -43,7 +42,7 @@ internal sealed class BearerAuthentication(
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var result = await verifier.VerifyAsync(header[7..].Trim(), source).ConfigureAwait(false);
+        var result = await verifier.VerifyAsync(token, source).ConfigureAwait(false);
         metrics.Verified("api", result.Outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (result.Grant is not { } grant)
         {

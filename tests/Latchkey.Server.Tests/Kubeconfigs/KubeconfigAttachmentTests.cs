@@ -1,10 +1,11 @@
+using Latchkey.Core.Kubeconfigs;
 using Latchkey.Data;
 using Latchkey.Server.Kubeconfigs;
 using Latchkey.Server.Tests.Infrastructure;
 
 namespace Latchkey.Server.Tests.Kubeconfigs;
 
-public class KubeconfigFileTests
+public class KubeconfigAttachmentTests
 {
     private const string Ca = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K";
 
@@ -21,10 +22,12 @@ public class KubeconfigFileTests
         };
         const string secret = "placeholder-secret-of-the-golden-file";
 
-        var yaml = KubeconfigFile.Build(cluster, "0123456789abcdef", "CI deploy (infra)", secret);
+        var yaml = KubeconfigAttachment.Build(cluster, "0123456789abcdef", "CI deploy (infra)", secret);
 
-        Assert.Equal(Golden.Read("Kubeconfigs/Assets/kubeconfig-prod-1.yaml", new Dictionary<string, string> { ["CA"] = Ca, ["SECRET"] = secret }), yaml);
-        Assert.Equal("prod-1-kubeconfig.yaml", KubeconfigFile.FileName("prod-1"));
+        // Compared by meaning: the golden file, read by the same YAML model, written back out.
+        var golden = Golden.Read("Kubeconfigs/Assets/kubeconfig-prod-1.yaml", new Dictionary<string, string> { ["CA"] = Ca, ["SECRET"] = secret });
+        Assert.Equal(Kubeconfig.Parse(golden, "golden").ToYaml(), yaml);
+        Assert.Equal("prod-1-kubeconfig.yaml", KubeconfigAttachment.FileName("prod-1"));
     }
 
     [Fact]
@@ -32,7 +35,7 @@ public class KubeconfigFileTests
     {
         var cluster = new Cluster { Name = "dev", Server = "https://dev.example.test", Audience = "a", DefaultNamespace = "default" };
 
-        Assert.DoesNotContain("certificate-authority-data", KubeconfigFile.Build(cluster, "id", "x", "s"), StringComparison.Ordinal);
+        Assert.DoesNotContain("certificate-authority-data", KubeconfigAttachment.Build(cluster, "id", "x", "s"), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -41,5 +44,5 @@ public class KubeconfigFileTests
     [InlineData("  --Ünïcode only ÄÖ-- ", "n-code-only")]
     [InlineData("日本語", "token")]
     [InlineData("a-very-long-token-name-that-goes-on-and-on-and-on-and-on", "a-very-long-token-name-that-goes-on-and")]
-    public void Token_names_become_short_dns_safe_slugs(string name, string slug) => Assert.Equal(slug, KubeconfigFile.Slug(name));
+    public void Token_names_become_short_dns_safe_slugs(string name, string slug) => Assert.Equal(slug, KubeconfigNames.Slug(name));
 }
