@@ -46,7 +46,8 @@ public sealed class ConsoleBrowser : IAsyncDisposable
             AcceptDownloads = true,
             IgnoreHTTPSErrors = ignoreHttpsErrors,
         });
-        context.SetDefaultTimeout(15_000);
+        // A bound on waits, not a speed check: CI runs the browser beside two other test suites on 2 cores.
+        context.SetDefaultTimeout(60_000);
         var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
         return new ConsoleBrowser(playwright, profile, context, page);
     }
