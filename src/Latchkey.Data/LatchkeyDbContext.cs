@@ -16,6 +16,7 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<UsedFormNonce> UsedFormNonces => Set<UsedFormNonce>();
+    public DbSet<OwnerNotice> OwnerNotices => Set<OwnerNotice>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -118,6 +119,19 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.HasKey(n => n.Nonce);
             e.Property(n => n.Nonce).HasMaxLength(64);
             e.HasIndex(n => n.UsedAt);
+        });
+
+        modelBuilder.Entity<OwnerNotice>(e =>
+        {
+            e.Property(n => n.TokenId).HasMaxLength(32);
+            e.Property(n => n.Kind).HasMaxLength(64);
+            e.Property(n => n.DedupKey).HasMaxLength(200);
+            e.Property(n => n.Subject).HasMaxLength(200);
+            e.Property(n => n.Text).HasMaxLength(4000);
+            e.Property(n => n.LastError).HasMaxLength(500);
+            e.HasIndex(n => n.DedupKey).IsUnique();
+            e.HasIndex(n => n.DueAt);
+            e.HasOne<User>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -14,6 +14,7 @@ using Latchkey.Server.Iam;
 using Latchkey.Server.Observability;
 using Latchkey.Server.Identity;
 using Latchkey.Server.Kubeconfigs;
+using Latchkey.Server.Notifications;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.RateLimiting;
@@ -86,6 +87,7 @@ public static class LatchkeyHost
         services.AddSingleton<WebhookWiring>();
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<AuditQuery>();
+        services.AddSingleton<OwnerNotices>();
 
         // No default scheme (not even the implicit one a single scheme would become): the REST API
         // authenticates users by bearer token only, the console by its own cookie only. The webhooks

@@ -223,6 +223,36 @@ namespace Latchkey.Data.Postgres.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "OwnerNotices",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    TokenId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    Kind = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    DedupKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Subject = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Text = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    DueAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    DeliveredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    GaveUpAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OwnerNotices", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_OwnerNotices_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_AccessPolicies_OrganizationId_PrincipalType_PrincipalId",
                 table: "AccessPolicies",
@@ -284,6 +314,22 @@ namespace Latchkey.Data.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OwnerNotices_DedupKey",
+                table: "OwnerNotices",
+                column: "DedupKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OwnerNotices_DueAt",
+                table: "OwnerNotices",
+                column: "DueAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OwnerNotices_UserId",
+                table: "OwnerNotices",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UsedFormNonces_UsedAt",
                 table: "UsedFormNonces",
                 column: "UsedAt");
@@ -317,6 +363,9 @@ namespace Latchkey.Data.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "Invitations");
+
+            migrationBuilder.DropTable(
+                name: "OwnerNotices");
 
             migrationBuilder.DropTable(
                 name: "UsedFormNonces");
