@@ -52,10 +52,16 @@ internal sealed class OwnerNotices(IDbContextFactory<LatchkeyDbContext> store, T
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             }
-            catch (DbUpdateException) when (await db.OwnerNotices.AsNoTracking().AnyAsync(n => n.DedupKey == dedupKey, cancellationToken).ConfigureAwait(false))
+            catch (DbUpdateException)
             {
-                // Another replica queued the same notice between our check and our insert.
-                return false;
+                // Another replica may have queued the same notice between our check and our insert.
+                db.ChangeTracker.Clear();
+                if (await db.OwnerNotices.AnyAsync(n => n.DedupKey == dedupKey, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                throw;
             }
         }
     }
