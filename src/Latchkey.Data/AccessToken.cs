@@ -24,6 +24,12 @@ public sealed class AccessToken
     public Guid? RevokedByUserId { get; set; }
     public string? RevocationReason { get; set; }
 
+    /// <summary>
+    /// Space-separated permissions (each optionally on one cluster or VPC id) the token is narrowed to;
+    /// null for a token that acts with all of its owner's rights.
+    /// </summary>
+    public string? Scopes { get; set; }
+
     public DateTimeOffset? LastUsedAt { get; set; }
     public string? LastUsedFrom { get; set; }
 

@@ -38,6 +38,7 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
         {
             e.Property(o => o.Name).HasMaxLength(100);
             e.Property(o => o.Slug).HasMaxLength(63);
+            e.Property(o => o.MintablePermissions).HasMaxLength(1000);
             e.HasIndex(o => o.Slug).IsUnique();
         });
 
@@ -59,6 +60,7 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(t => t.CreatedVia).HasMaxLength(16);
             e.Property(t => t.RevocationReason).HasMaxLength(200);
             e.Property(t => t.LastUsedFrom).HasMaxLength(64);
+            e.Property(t => t.Scopes).HasMaxLength(4000);
             e.Property(t => t.SecretDigest).HasMaxLength(32);
             e.Property(t => t.DigestKeyId).HasMaxLength(32);
             e.HasIndex(t => t.SecretDigest).IsUnique();

@@ -12,5 +12,11 @@ public sealed class Organization
     /// <summary>Whether members may create tokens that never expire.</summary>
     public bool AllowNoExpiration { get; set; }
 
+    /// <summary>
+    /// Space-separated permissions new tokens may be scoped to; null lets members mint any token
+    /// their rights allow, unscoped included. When set, every new token must carry scopes within it.
+    /// </summary>
+    public string? MintablePermissions { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }

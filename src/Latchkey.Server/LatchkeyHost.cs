@@ -68,6 +68,7 @@ public static class LatchkeyHost
         services.AddSingleton<TokenVerifier>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<TokenCreation>();
+        services.AddSingleton<TokenScopeRules>();
         services.AddSingleton<TokenRevocation>();
         services.AddSingleton<TokenPolicy>();
         services.AddSingleton<KubeconfigDownload>();
@@ -130,6 +131,7 @@ public static class LatchkeyHost
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLogin();
         api.MapTokens();
+        api.MapTokenPolicy();
         api.MapClusters();
         api.MapWebhookConfig();
         api.MapExecCredentials();

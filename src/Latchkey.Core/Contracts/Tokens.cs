@@ -5,6 +5,8 @@ namespace Latchkey.Core.Contracts;
 /// <summary>
 /// Exactly one way to say when the token expires may be given; none means the default (30 days).
 /// With <see cref="Kubeconfig"/>, the response also holds a kubeconfig for that cluster with the new secret in it.
+/// <see cref="Scopes"/> narrows the token (<c>metrics:read</c>, <c>clusters:view:prod-1</c>); without it the
+/// token acts with all of its owner's rights.
 /// </summary>
 public sealed record CreateTokenRequest(
     string? Name,
@@ -12,7 +14,8 @@ public sealed record CreateTokenRequest(
     DateTimeOffset? ExpiresAt = null,
     int? ExpiresInDays = null,
     bool? NoExpiration = null,
-    KubeconfigRequest? Kubeconfig = null);
+    KubeconfigRequest? Kubeconfig = null,
+    IReadOnlyList<string>? Scopes = null);
 
 /// <summary>The cluster (by name) to write a kubeconfig for; the caller must be allowed to use it.</summary>
 public sealed record KubeconfigRequest(string? Cluster);
@@ -25,7 +28,8 @@ public sealed record CreatedToken(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt,
     string Secret,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Kubeconfig = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Kubeconfig = null,
+    IReadOnlyList<string>? Scopes = null);
 
 [JsonConverter(typeof(JsonStringEnumConverter<TokenStatus>))]
 public enum TokenStatus
@@ -48,6 +52,13 @@ public sealed record TokenInfo(
     string? LastUsedFrom,
     DateTimeOffset? RevokedAt,
     string CreatedVia,
-    TokenOwner Owner);
+    TokenOwner Owner,
+    IReadOnlyList<string>? Scopes = null);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>Tokens to revoke at once, by id, with an optional reason kept with each and in the audit log.</summary>
+public sealed record RevokeTokensRequest(IReadOnlyList<string>? Ids, string? Reason = null);
+
+/// <summary>Which ids were revoked (or already were), and which are not tokens the caller may revoke.</summary>
+public sealed record RevokedTokens(IReadOnlyList<string> Revoked, IReadOnlyList<string> NotFound);

@@ -116,6 +116,10 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.Property<Guid?>("RevokedByUserId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Scopes")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
                     b.Property<byte[]>("SecretDigest")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -339,6 +343,10 @@ namespace Latchkey.Data.Postgres.Migrations
 
                     b.Property<int>("MaxTokenLifetimeDays")
                         .HasColumnType("integer");
+
+                    b.Property<string>("MintablePermissions")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
 
                     b.Property<string>("Name")
                         .IsRequired()

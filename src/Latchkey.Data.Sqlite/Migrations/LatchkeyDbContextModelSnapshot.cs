@@ -111,6 +111,10 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.Property<Guid?>("RevokedByUserId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Scopes")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("SecretDigest")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -332,6 +336,10 @@ namespace Latchkey.Data.Sqlite.Migrations
 
                     b.Property<int>("MaxTokenLifetimeDays")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("MintablePermissions")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()

@@ -42,7 +42,8 @@ internal sealed record SubjectAccessReviewSpec(
     [property: JsonPropertyName("user")] string? User,
     [property: JsonPropertyName("uid")] string? Uid,
     [property: JsonPropertyName("groups")] IReadOnlyList<string>? Groups,
-    [property: JsonPropertyName("group")] IReadOnlyList<string>? Group);
+    [property: JsonPropertyName("group")] IReadOnlyList<string>? Group,
+    [property: JsonPropertyName("extra")] IReadOnlyDictionary<string, IReadOnlyList<string>>? Extra = null);
 
 internal sealed record ResourceAttributes(
     [property: JsonPropertyName("namespace")] string? Namespace,

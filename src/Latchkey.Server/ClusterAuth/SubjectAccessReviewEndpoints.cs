@@ -59,7 +59,18 @@ internal static class SubjectAccessReviewEndpoints
             return new SubjectAccessReviewStatus(false, Reason: "user disabled");
         }
 
+        if (user.Value.TokenGone)
+        {
+            return new SubjectAccessReviewStatus(false, Reason: "the token this user authenticated with is no longer valid");
+        }
+
         var permissions = await access.PermissionsOnClusterAsync(cluster.OrganizationId, user.Value.Id, cluster.ClusterId);
+        // TokenReview put the token's id in extra: a scoped token is judged by its scopes here too.
+        if (user.Value.Scopes is { } scopes)
+        {
+            permissions.RemoveWhere(p => !scopes.Allows(p, cluster.ClusterId));
+        }
+
         if (permissions.Contains(Permissions.ClustersAdmin))
         {
             return new SubjectAccessReviewStatus(true, Reason: "cluster-admin");
@@ -74,7 +85,7 @@ internal static class SubjectAccessReviewEndpoints
     }
 
     /// <summary>By uid (what TokenReview answered), else by username (the email).</summary>
-    private static async Task<(Guid Id, bool Active)?> FindUserAsync(Guid organizationId, SubjectAccessReviewSpec spec, IDbContextFactory<LatchkeyDbContext> store)
+    private static async Task<ReviewedUser?> FindUserAsync(Guid organizationId, SubjectAccessReviewSpec spec, IDbContextFactory<LatchkeyDbContext> store)
     {
         var db = await store.CreateDbContextAsync();
         await using (db)
@@ -95,7 +106,25 @@ internal static class SubjectAccessReviewEndpoints
             }
 
             var found = await users.Select(u => new { u.Id, u.IsActive }).SingleOrDefaultAsync();
-            return found is null ? null : (found.Id, found.IsActive);
+            if (found is null)
+            {
+                return null;
+            }
+
+            if (spec.Extra?.GetValueOrDefault(TokenReviewEndpoints.TokenIdExtra) is not [var tokenId])
+            {
+                return new ReviewedUser(found.Id, found.IsActive, null, false);
+            }
+
+            var token = await db.AccessTokens.AsNoTracking()
+                .Where(t => t.Id == tokenId && t.UserId == found.Id)
+                .Select(t => new { t.Scopes, t.RevokedAt })
+                .SingleOrDefaultAsync();
+            return new ReviewedUser(found.Id, found.IsActive, TokenScopeSet.Parse(token?.Scopes), token is null || token.RevokedAt is not null);
         }
     }
+
+    /// <param name="Scopes">The scopes of the token named in the review's extra, if it has any.</param>
+    /// <param name="TokenGone">The review names a token that does not exist for this user or was revoked.</param>
+    private readonly record struct ReviewedUser(Guid Id, bool Active, TokenScopeSet? Scopes, bool TokenGone);
 }

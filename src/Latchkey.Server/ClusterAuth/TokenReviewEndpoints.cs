@@ -81,10 +81,12 @@ internal static class TokenReviewEndpoints
             }
         }
 
-        var permissions = await access.PermissionsOnClusterAsync(grant.OrganizationId, grant.UserId, cluster.ClusterId);
+        var permissions = await access.PermissionsOnClusterAsync(grant, cluster.ClusterId);
         if (!permissions.Contains(Permissions.ClustersView) && !permissions.Contains(Permissions.ClustersAdmin))
         {
-            return Verdict.No($"user has no access to cluster {cluster.ClusterName}", grant.TokenId);
+            return Verdict.No(grant.Scopes is null
+                ? $"user has no access to cluster {cluster.ClusterName}"
+                : $"token is not scoped to cluster {cluster.ClusterName}, or its user has no access to it", grant.TokenId);
         }
 
         var groups = new List<string> { "latchkey:authenticated", $"latchkey:org:{grant.OrganizationSlug}" };

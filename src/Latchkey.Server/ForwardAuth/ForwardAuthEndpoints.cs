@@ -61,7 +61,7 @@ internal static class ForwardAuthEndpoints
             return TypedResults.StatusCode(StatusCodes.Status401Unauthorized);
         }
 
-        var allowed = scope is null || await access.HasAsync(grant.OrganizationId, grant.UserId, scope);
+        var allowed = scope is null || await access.HasAsync(grant, scope);
         metrics.Verified(Door, allowed ? "valid" : "forbidden", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!allowed)
         {

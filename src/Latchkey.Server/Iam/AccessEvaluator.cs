@@ -12,7 +12,22 @@ internal sealed class AccessEvaluator(PolicyCache policies)
     public Task<bool> HasAsync(Caller caller, string permission, Guid? clusterId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return HasAsync(caller.OrganizationId, caller.UserId, permission, clusterId, cancellationToken);
+        return HasAsync(caller.Grant, permission, clusterId, cancellationToken);
+    }
+
+    /// <summary>The owner's rights intersected with the token's scopes: what this token may do.</summary>
+    public Task<bool> HasAsync(TokenGrant grant, string permission, Guid? clusterId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        if (grant.Scopes is { } scopes && !scopes.Allows(permission, clusterId))
+        {
+            return Task.FromResult(false);
+        }
+
+        // Every member manages their own tokens; only a token's scopes can take that away.
+        return permission == Permissions.TokensOwn
+            ? Task.FromResult(true)
+            : HasAsync(grant.OrganizationId, grant.UserId, permission, clusterId, cancellationToken);
     }
 
     /// <summary>True when a policy grants <paramref name="permission"/> on the organization, or on <paramref name="clusterId"/>.</summary>
@@ -34,12 +49,34 @@ internal sealed class AccessEvaluator(PolicyCache policies)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var held = await policies.ForUserAsync(caller.OrganizationId, caller.UserId, cancellationToken).ConfigureAwait(false);
-        if (held.Any(p => p.ScopeType == PolicyScopeType.Organization && Grants(p, permission)))
+        HashSet<Guid>? owned = held.Any(p => p.ScopeType == PolicyScopeType.Organization && Grants(p, permission))
+            ? null
+            : [.. held.Where(p => p.ScopeType == PolicyScopeType.Cluster && p.ScopeId is not null && Grants(p, permission)).Select(p => p.ScopeId!.Value)];
+        // No scopes, or scopes that grant the permission organization-wide, leave the owner's set as it is.
+        if (caller.Grant.Scopes?.ResourcesFor(permission) is not { } scoped)
         {
-            return null;
+            return owned;
         }
 
-        return [.. held.Where(p => p.ScopeType == PolicyScopeType.Cluster && p.ScopeId is not null && Grants(p, permission)).Select(p => p.ScopeId!.Value)];
+        if (owned is not null)
+        {
+            scoped.IntersectWith(owned);
+        }
+
+        return scoped;
+    }
+
+    /// <summary>What this token may do on one cluster: its owner's permissions there, narrowed by its scopes.</summary>
+    public async Task<HashSet<string>> PermissionsOnClusterAsync(TokenGrant grant, Guid clusterId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        var granted = await PermissionsOnClusterAsync(grant.OrganizationId, grant.UserId, clusterId, cancellationToken).ConfigureAwait(false);
+        if (grant.Scopes is { } scopes)
+        {
+            granted.RemoveWhere(p => !scopes.Allows(p, clusterId));
+        }
+
+        return granted;
     }
 
     /// <summary>Every permission the user holds on one cluster (policies on the organization count too).</summary>

@@ -17,6 +17,12 @@ internal static class Permissions
     public const string IamManage = "iam:manage";
     public const string AuditRead = "audit:read";
 
+    /// <summary>
+    /// Managing one's own tokens. Every member holds it without a role; it exists so that a token
+    /// can be narrowed to exclude it (a metrics-only token cannot mint or list tokens).
+    /// </summary>
+    public const string TokensOwn = "tokens:own";
+
     public static readonly FrozenSet<string> All = FrozenSet.Create(StringComparer.Ordinal,
         TokensReadAll, TokensRevokeAll, ClustersAdmin, ClustersView, ClustersManage, VpcsView, VpcsManage,
         MetricsRead, LogsRead, IamManage, AuditRead);

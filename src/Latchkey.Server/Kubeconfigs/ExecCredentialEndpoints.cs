@@ -49,6 +49,11 @@ internal static class ExecCredentialEndpoints
 
         var (token, secret) = issuer.Issue(owner, $"kubectl credential for {cluster.Name}",
             "Short-lived token for kubectl, made by 'latchkey credential'.", expiresAt, "exec");
+        // Good for this one cluster only (and never wider than the token that asked): a credential
+        // kubectl caches on disk cannot list tokens, mint tokens or reach another cluster.
+        token.Scopes = TokenScopeSet.Of(new[] { Permissions.ClustersAdmin, Permissions.ClustersView }
+            .Where(p => caller.Grant.Scopes is null || caller.Grant.Scopes.Allows(p, cluster.Id))
+            .Select(p => new TokenScope(p, cluster.Id))).ToStored();
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "cluster.credential", "success", caller.Grant, "token", token.Id,
             $"exec credential for cluster {cluster.Name}, expires {expiresAt:O}"));

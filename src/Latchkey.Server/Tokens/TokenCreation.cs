@@ -1,6 +1,7 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
+using Latchkey.Server.Iam;
 using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
@@ -11,11 +12,11 @@ namespace Latchkey.Server.Tokens;
 /// Creating a token for a person, whichever door they use (API, console): the rules, the secret,
 /// the row and its audit event, committed together. The secret is returned and kept nowhere.
 /// </summary>
-internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, LatchkeyMetrics metrics, TimeProvider time, ILogger<TokenCreation> logger)
+internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRules, AuditLog audit, LatchkeyMetrics metrics, TimeProvider time, ILogger<TokenCreation> logger)
 {
     public async Task<TokenCreationResult> CreateAsync(
         LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken,
-        string? auditNote = null)
+        string? auditNote = null, Guid? kubeconfigClusterId = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
@@ -32,19 +33,34 @@ internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, Latchkey
             return TokenCreationResult.Invalid(expirationError.Field, expirationError.Message);
         }
 
+        var (scopes, scopeError) = await scopeRules.ResolveAsync(db, caller, request.Scopes, owner.Organization, cancellationToken).ConfigureAwait(false);
+        if (scopeError is { } invalidScopes)
+        {
+            return TokenCreationResult.Invalid(invalidScopes.Field, invalidScopes.Message);
+        }
+
+        if (kubeconfigClusterId is { } clusterId && scopes is not null
+            && !scopes.Allows(Permissions.ClustersView, clusterId) && !scopes.Allows(Permissions.ClustersAdmin, clusterId))
+        {
+            return TokenCreationResult.Invalid("scopes", "The token's scopes do not include the cluster its kubeconfig is for; add clusters:view:<cluster> to scopes.");
+        }
+
         var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
         var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), note, expiresAt, createdVia);
+        token.Scopes = scopes?.ToStored();
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
-            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}" + (auditNote is null ? "" : $"; {auditNote}")));
+            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}"
+            + (token.Scopes is null ? "" : $", scoped to {token.Scopes}") + (auditNote is null ? "" : $"; {auditNote}")));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         Log.TokenCreated(logger, token.Id, owner.Id);
         metrics.TokenCreated();
-        return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret), null, null);
+        var described = scopes is null ? null : ScopeNames.Describe(scopes, await ScopeNames.LoadAsync(db, owner.OrganizationId, cancellationToken).ConfigureAwait(false));
+        return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, Scopes: described), scopes, null, null);
     }
 }
 
-internal sealed record TokenCreationResult(CreatedToken? Created, string? Field, string? Message)
+internal sealed record TokenCreationResult(CreatedToken? Created, TokenScopeSet? Scopes, string? Field, string? Message)
 {
-    public static TokenCreationResult Invalid(string field, string message) => new(null, field, message);
+    public static TokenCreationResult Invalid(string field, string message) => new(null, null, field, message);
 }

@@ -13,11 +13,16 @@ namespace Latchkey.Server.Tokens;
 
 internal static class TokenEndpoints
 {
+    public const string OwnTokensOutOfScope = "This token is scoped without tokens:own, so it cannot list or create tokens.";
+
     public static RouteGroupBuilder MapTokens(this RouteGroupBuilder api)
     {
         var tokens = api.MapGroup("/tokens").WithTags("Tokens");
         tokens.MapPost("/", Create).WithSummary("Create a token, optionally with a kubeconfig for a cluster. The response is the only place its secret ever appears.");
-        tokens.MapGet("/", List).WithSummary("List your tokens (or, with owner=all and tokens:read-all, the organization's).");
+        tokens.MapGet("/", List).WithSummary(
+            "List your tokens; with tokens:read-all, owner=all or owner=<user id> lists others'. Filters: status, createdAfter, createdBefore, "
+            + "lastUsedBefore (never-used included), expiringWithinDays, beyondPolicy=true.");
+        tokens.MapPost("/revoke", TokenInventory.RevokeMany).WithSummary("Revoke up to 1,000 tokens at once (your own, or any with tokens:revoke-all).");
         tokens.MapGet("/{id}", Get).WithSummary("Show one token.");
         tokens.MapDelete("/{id}", Delete).WithSummary("Revoke a token at once. It stays listed with status 'revoked'.");
         return api;
@@ -27,6 +32,11 @@ internal static class TokenEndpoints
         CreateTokenRequest request, Caller caller, LatchkeyDbContext db, AccessEvaluator access, TokenCreation creation, AuditLog audit,
         HttpContext http, CancellationToken cancellationToken)
     {
+        if (!await access.HasAsync(caller, Permissions.TokensOwn, cancellationToken: cancellationToken))
+        {
+            return Problems.Forbidden(OwnTokensOutOfScope);
+        }
+
         Cluster? cluster = null;
         if (request.Kubeconfig is { } wanted)
         {
@@ -48,7 +58,7 @@ internal static class TokenEndpoints
         }
 
         var result = await creation.CreateAsync(db, http, caller, request, "api", cancellationToken,
-            cluster is null ? null : $"kubeconfig for cluster {cluster.Name}");
+            cluster is null ? null : $"kubeconfig for cluster {cluster.Name}", cluster?.Id);
         if (result.Created is not { } created)
         {
             return Problems.Invalid(result.Field!, result.Message!);
@@ -63,42 +73,38 @@ internal static class TokenEndpoints
     }
 
     private static async Task<Results<Ok<Page<TokenInfo>>, ValidationProblem, ProblemHttpResult>> List(
-        Caller caller, LatchkeyDbContext db, AccessEvaluator access, LastUsedRecorder lastUsed, TimeProvider time,
-        string? status, string? owner, int? limit, string? cursor, CancellationToken cancellationToken)
+        [AsParameters] TokenListQuery query, Caller caller, LatchkeyDbContext db, AccessEvaluator access, LastUsedRecorder lastUsed, TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        var pageSize = limit ?? 50;
+        var pageSize = query.Limit ?? 50;
         if (pageSize is < 1 or > TokenList.MaxPageSize)
         {
             return Problems.Invalid("limit", $"limit must be between 1 and {TokenList.MaxPageSize}.");
         }
 
         Cursor after = default;
-        if (cursor is not null && !Cursor.TryParse(cursor, out after))
+        if (query.Cursor is not null && !Cursor.TryParse(query.Cursor, out after))
         {
             return Problems.Invalid("cursor", "cursor is not one this server handed out; start again without it.");
         }
 
-        bool allOwners;
-        switch (owner)
+        var (filter, error) = await query.ToFilterAsync(db, caller, cancellationToken);
+        if (error is { } invalid)
         {
-            case null or "me":
-                allOwners = false;
-                break;
-            case "all" when await access.HasAsync(caller, Permissions.TokensReadAll, cancellationToken: cancellationToken):
-                allOwners = true;
-                break;
-            case "all":
-                return Problems.Forbidden("Listing every token of the organization needs the token-viewer or token-admin role.");
-            default:
-                return Problems.Invalid("owner", "owner must be 'me' or 'all'.");
+            return Problems.Invalid(invalid.Field, invalid.Message);
         }
 
-        if (!TokenList.TryParseStatus(status, out var wanted))
+        if (filter!.NeedsReadAll && !await access.HasAsync(caller, Permissions.TokensReadAll, cancellationToken: cancellationToken))
         {
-            return Problems.Invalid("status", "status must be 'active', 'expired' or 'revoked'.");
+            return Problems.Forbidden("Listing other members' tokens needs the token-viewer or token-admin role.");
         }
 
-        return TypedResults.Ok(await TokenList.ReadAsync(db, caller, wanted, allOwners, pageSize, cursor is null ? null : after,
+        if (!filter.NeedsReadAll && !await access.HasAsync(caller, Permissions.TokensOwn, cancellationToken: cancellationToken))
+        {
+            return Problems.Forbidden(OwnTokensOutOfScope);
+        }
+
+        return TypedResults.Ok(await TokenList.ReadAsync(db, caller, filter, pageSize, query.Cursor is null ? null : after,
             time.GetUtcNow(), lastUsed, cancellationToken));
     }
 
@@ -110,14 +116,14 @@ internal static class TokenEndpoints
             .Where(t => t.Id == id && t.OrganizationId == caller.OrganizationId)
             .Select(t => new { Token = t, t.User.Email, t.User.DisplayName })
             .SingleOrDefaultAsync(cancellationToken);
-        if (found is null || (found.Token.UserId != caller.UserId
-            && !await access.HasAsync(caller, Permissions.TokensReadAll, cancellationToken: cancellationToken)))
+        if (found is null || !await TokenInventory.MayReadAsync(access, caller, found.Token.UserId, cancellationToken))
         {
             await revocation.AuditNotFoundAsync(db, http, caller, "token.read", id, cancellationToken);
             return Problems.NotFound("token");
         }
 
-        return TypedResults.Ok(TokenList.Describe(found.Token, new TokenOwner(found.Token.UserId, found.Email, found.DisplayName), time.GetUtcNow(), lastUsed));
+        var names = found.Token.Scopes is null ? null : await ScopeNames.LoadAsync(db, caller.OrganizationId, cancellationToken);
+        return TypedResults.Ok(TokenList.Describe(found.Token, new TokenOwner(found.Token.UserId, found.Email, found.DisplayName), time.GetUtcNow(), lastUsed, names));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(

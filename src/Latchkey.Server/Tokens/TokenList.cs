@@ -1,5 +1,6 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
+using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,20 +25,16 @@ internal static class TokenList
         return known;
     }
 
-    /// <param name="allOwners">Every token of the caller's organization; the caller must hold tokens:read-all.</param>
+    /// <param name="filter">With <see cref="TokenFilter.AllOwners"/> or another owner, the caller must hold tokens:read-all.</param>
     public static async Task<Page<TokenInfo>> ReadAsync(
-        LatchkeyDbContext db, Caller caller, TokenStatus? status, bool allOwners, int pageSize, Cursor? after,
+        LatchkeyDbContext db, Caller caller, TokenFilter filter, int pageSize, Cursor? after,
         DateTimeOffset now, LastUsedRecorder lastUsed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
-        var query = db.AccessTokens.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId);
-        if (!allOwners)
-        {
-            query = query.Where(t => t.UserId == caller.UserId);
-        }
-
-        query = status switch
+        ArgumentNullException.ThrowIfNull(filter);
+        var query = filter.Apply(db.AccessTokens.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId), caller.UserId, now);
+        query = filter.Status switch
         {
             TokenStatus.Active => query.Where(t => t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now)),
             TokenStatus.Expired => query.Where(t => t.RevokedAt == null && t.ExpiresAt <= now),
@@ -56,14 +53,16 @@ internal static class TokenList
             .Select(t => new { Token = t, t.User.Email, t.User.DisplayName })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
 
+        var names = rows.Any(r => r.Token.Scopes is not null) ? await ScopeNames.LoadAsync(db, caller.OrganizationId, cancellationToken).ConfigureAwait(false) : null;
         var items = rows.Take(pageSize)
-            .Select(r => Describe(r.Token, new TokenOwner(r.Token.UserId, r.Email, r.DisplayName), now, lastUsed))
+            .Select(r => Describe(r.Token, new TokenOwner(r.Token.UserId, r.Email, r.DisplayName), now, lastUsed, names))
             .ToList();
         var next = rows.Count > pageSize ? new Cursor(rows[pageSize - 1].Token.CreatedAt, rows[pageSize - 1].Token.Id).ToString() : null;
         return new Page<TokenInfo>(items, next);
     }
 
-    public static TokenInfo Describe(AccessToken t, TokenOwner owner, DateTimeOffset now, LastUsedRecorder lastUsed)
+    /// <param name="names">Cluster and VPC names by id (<see cref="ScopeNames.LoadAsync"/>), needed when the token is scoped.</param>
+    public static TokenInfo Describe(AccessToken t, TokenOwner owner, DateTimeOffset now, LastUsedRecorder lastUsed, IReadOnlyDictionary<Guid, string>? names = null)
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(lastUsed);
@@ -74,6 +73,7 @@ internal static class TokenList
         var pending = lastUsed.Pending(t.Id);
         var newer = pending is not null && (t.LastUsedAt is null || pending.At > t.LastUsedAt);
         return new TokenInfo(t.Id, t.Name, t.Note, status, t.CreatedAt, t.ExpiresAt,
-            newer ? pending!.At : t.LastUsedAt, newer ? pending!.From : t.LastUsedFrom, t.RevokedAt, t.CreatedVia, owner);
+            newer ? pending!.At : t.LastUsedAt, newer ? pending!.From : t.LastUsedFrom, t.RevokedAt, t.CreatedVia, owner,
+            ScopeNames.Describe(TokenScopeSet.Parse(t.Scopes), names ?? new Dictionary<Guid, string>()));
     }
 }

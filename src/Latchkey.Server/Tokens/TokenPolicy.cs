@@ -1,3 +1,4 @@
+using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Iam;
@@ -6,34 +7,72 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Tokens;
 
-/// <summary>An organization's token policy: the longest lifetime of a new token, and whether one may never expire.</summary>
-internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit)
+/// <summary>
+/// An organization's token policy: the longest lifetime of a new token, whether one may never
+/// expire, and which permissions new tokens may be scoped to. Tightening it applies to new tokens;
+/// existing ones beyond it are counted and listed for the admin rather than silently revoked, since
+/// killing a CI job's token because a setting changed is an outage nobody asked for.
+/// </summary>
+internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit, TimeProvider time)
 {
     public const int MaxLifetimeDays = 3650;
 
+    public async Task<TokenPolicyInfo> ReadAsync(LatchkeyDbContext db, Guid organizationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var organization = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == organizationId, cancellationToken).ConfigureAwait(false);
+        var beyond = await new TokenFilter(AllOwners: true) { BeyondPolicyOf = organization }
+            .Apply(db.AccessTokens.Where(t => t.OrganizationId == organizationId), Guid.Empty, time.GetUtcNow())
+            .CountAsync(cancellationToken).ConfigureAwait(false);
+        return new TokenPolicyInfo(organization.MaxTokenLifetimeDays, organization.AllowNoExpiration, Mintable(organization), beyond);
+    }
+
+    public static IReadOnlyList<string>? Mintable(Organization organization)
+    {
+        ArgumentNullException.ThrowIfNull(organization);
+        return organization.MintablePermissions?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     /// <summary>Applies to tokens created from now on. Null when done, else the field at fault and why.</summary>
     public async Task<(string Field, string Message)?> UpdateAsync(
-        LatchkeyDbContext db, HttpContext http, Caller caller, int? maxDays, bool allowNoExpiration, CancellationToken cancellationToken)
+        LatchkeyDbContext db, HttpContext http, Caller caller, UpdateTokenPolicyRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
         if (!await access.HasAsync(caller, Permissions.IamManage, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            return ("maxDays", "Changing the token policy needs the org-admin role.");
+            return ("maxLifetimeDays", "Changing the token policy needs the org-admin role.");
         }
 
-        if (maxDays is not (>= 1 and <= MaxLifetimeDays))
+        if (request.MaxLifetimeDays is not { } maxDays || maxDays is < 1 or > MaxLifetimeDays)
         {
-            return ("maxDays", $"The maximum lifetime must be a whole number of days from 1 to {MaxLifetimeDays}.");
+            return ("maxLifetimeDays", $"The maximum lifetime must be a whole number of days from 1 to {MaxLifetimeDays}.");
         }
 
+        string? mintable = null;
+        if (request.MintableScopes is { } wanted)
+        {
+            var unknown = wanted.FirstOrDefault(p => p is null || !TokenScopeSet.Grantable.ContainsKey(p));
+            if (wanted.Count == 0 || unknown is not null || wanted.Count != wanted.Distinct(StringComparer.Ordinal).Count())
+            {
+                return ("mintableScopes", (unknown is null ? "mintableScopes must list permissions once each, or be left out to allow any token."
+                    : $"'{unknown}' is not a permission.") + $" Permissions: {string.Join(", ", TokenScopeSet.Grantable.Keys.Order(StringComparer.Ordinal))}.");
+            }
+
+            mintable = string.Join(' ', wanted.Order(StringComparer.Ordinal));
+        }
+
+        var allowNoExpiration = request.AllowNoExpiration ?? false;
         var organization = await db.Organizations.SingleAsync(o => o.Id == caller.OrganizationId, cancellationToken).ConfigureAwait(false);
-        if (organization.MaxTokenLifetimeDays != maxDays || organization.AllowNoExpiration != allowNoExpiration)
+        if (organization.MaxTokenLifetimeDays != maxDays || organization.AllowNoExpiration != allowNoExpiration || organization.MintablePermissions != mintable)
         {
-            organization.MaxTokenLifetimeDays = maxDays.Value;
+            organization.MaxTokenLifetimeDays = maxDays;
             organization.AllowNoExpiration = allowNoExpiration;
+            organization.MintablePermissions = mintable;
             db.AuditEvents.Add(audit.Event(http, "organization.token-policy", "success", caller.Grant, "organization", organization.Slug,
-                $"maximum lifetime {maxDays} days, no expiration {(allowNoExpiration ? "allowed" : "not allowed")}"));
+                $"maximum lifetime {maxDays} days, no expiration {(allowNoExpiration ? "allowed" : "not allowed")}, "
+                + (mintable is null ? "any scopes" : $"scopes limited to {mintable}")));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
 

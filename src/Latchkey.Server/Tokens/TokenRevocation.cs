@@ -16,14 +16,15 @@ namespace Latchkey.Server.Tokens;
 internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes, LatchkeyMetrics metrics, AuditLog audit, TimeProvider time, ILogger<TokenRevocation> logger)
 {
     /// <returns>False when no such token is visible to the caller (nothing changed).</returns>
-    public async Task<bool> RevokeAsync(LatchkeyDbContext db, HttpContext http, Caller caller, string id, CancellationToken cancellationToken)
+    /// <param name="reason">Kept with the token and in the audit log; by default who revoked it.</param>
+    public async Task<bool> RevokeAsync(LatchkeyDbContext db, HttpContext http, Caller caller, string id, CancellationToken cancellationToken, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(id);
         var token = await db.AccessTokens.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, cancellationToken).ConfigureAwait(false);
         var own = token?.UserId == caller.UserId;
-        if (token is null || (!own && !await access.HasAsync(caller, Permissions.TokensRevokeAll, cancellationToken: cancellationToken).ConfigureAwait(false)))
+        if (token is null || !await MayRevokeAsync(caller, own, cancellationToken).ConfigureAwait(false))
         {
             await AuditNotFoundAsync(db, http, caller, "token.delete", id, cancellationToken).ConfigureAwait(false);
             return false;
@@ -33,7 +34,7 @@ internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes
         {
             token.RevokedAt = time.GetUtcNow();
             token.RevokedByUserId = caller.UserId;
-            token.RevocationReason = own ? "deleted by its owner" : "revoked by an administrator";
+            token.RevocationReason = reason ?? (own ? "deleted by its owner" : "revoked by an administrator");
             db.AuditEvents.Add(audit.Event(http, "token.delete", "success", caller.Grant, "token", token.Id, token.RevocationReason));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Log.TokenRevoked(logger, token.Id, caller.UserId);
@@ -43,6 +44,11 @@ internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes
         await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest)).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>One's own tokens need tokens:own (which a scoped token may lack); others' need tokens:revoke-all.</summary>
+    private async Task<bool> MayRevokeAsync(Caller caller, bool own, CancellationToken cancellationToken) =>
+        (own && await access.HasAsync(caller, Permissions.TokensOwn, cancellationToken: cancellationToken).ConfigureAwait(false))
+        || await access.HasAsync(caller, Permissions.TokensRevokeAll, cancellationToken: cancellationToken).ConfigureAwait(false);
 
     /// <summary>Someone else's token, or none at all: the same answer either way, and an audit entry.</summary>
     public async Task AuditNotFoundAsync(LatchkeyDbContext db, HttpContext http, Caller caller, string action, string id, CancellationToken cancellationToken)

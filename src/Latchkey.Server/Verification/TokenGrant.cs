@@ -10,7 +10,8 @@ internal sealed record TokenGrant(
     string DisplayName,
     Guid OrganizationId,
     string OrganizationSlug,
-    string OrganizationName);
+    string OrganizationName,
+    Iam.TokenScopeSet? Scopes = null);
 
 internal enum VerificationFailure
 {

@@ -29,6 +29,7 @@ internal sealed class TokenVerifier(
                     Name = t.Name,
                     ExpiresAt = t.ExpiresAt,
                     RevokedAt = t.RevokedAt,
+                    Scopes = t.Scopes,
                     UserId = t.UserId,
                     Email = t.User.Email,
                     DisplayName = t.User.DisplayName,
@@ -133,7 +134,7 @@ internal sealed class TokenVerifier(
             }
 
             var grant = new TokenGrant(row.Id, row.Name, row.ExpiresAt, row.UserId, row.Email, row.DisplayName,
-                row.OrganizationId, row.OrganizationSlug, row.OrganizationName);
+                row.OrganizationId, row.OrganizationSlug, row.OrganizationName, Iam.TokenScopeSet.Parse(row.Scopes));
             if (underCurrentKey)
             {
                 // Revocation evicts by the stored digest, so only grants stored under the current key are cached.
@@ -150,6 +151,7 @@ internal sealed class TokenVerifier(
         public required string Name { get; init; }
         public DateTimeOffset? ExpiresAt { get; init; }
         public DateTimeOffset? RevokedAt { get; init; }
+        public string? Scopes { get; init; }
         public Guid UserId { get; init; }
         public required string Email { get; init; }
         public required string DisplayName { get; init; }

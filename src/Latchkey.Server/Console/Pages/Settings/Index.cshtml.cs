@@ -15,6 +15,12 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
     [BindProperty]
     public bool AllowNoExpiration { get; set; }
 
+    /// <summary>Space-separated permissions new tokens may be scoped to; blank for any token.</summary>
+    [BindProperty]
+    public string? MintableScopes { get; set; }
+
+    public int TokensBeyondPolicy { get; private set; }
+
     [BindProperty(SupportsGet = true)]
     public string? Done { get; set; }
 
@@ -28,9 +34,11 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
             return NotFound();
         }
 
-        var organization = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == Me.Caller.OrganizationId, cancellationToken);
-        MaxDays = organization.MaxTokenLifetimeDays;
-        AllowNoExpiration = organization.AllowNoExpiration;
+        var current = await policy.ReadAsync(db, Me.Caller.OrganizationId, cancellationToken);
+        MaxDays = current.MaxLifetimeDays;
+        AllowNoExpiration = current.AllowNoExpiration;
+        MintableScopes = current.MintableScopes is null ? null : string.Join(' ', current.MintableScopes);
+        TokensBeyondPolicy = current.TokensBeyondPolicy;
         People = await members.ListAsync(db, Me.Caller, cancellationToken);
         return Page();
     }
@@ -42,9 +50,11 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
             return NotFound();
         }
 
-        if (await policy.UpdateAsync(db, HttpContext, Me.Caller, MaxDays, AllowNoExpiration, cancellationToken) is var (field, message))
+        var mintable = string.IsNullOrWhiteSpace(MintableScopes) ? null : MintableScopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (await policy.UpdateAsync(db, HttpContext, Me.Caller, new Core.Contracts.UpdateTokenPolicyRequest(MaxDays, AllowNoExpiration, mintable), cancellationToken)
+            is var (field, message))
         {
-            Errors[field] = message;
+            Errors[field == "maxLifetimeDays" ? "maxDays" : field] = message;
             People = await members.ListAsync(db, Me.Caller, cancellationToken);
             return Page();
         }

@@ -20,6 +20,14 @@ internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed
     [BindProperty(SupportsGet = true)]
     public string? Cursor { get; set; }
 
+    /// <summary>Only live tokens expiring within this many days.</summary>
+    [BindProperty(SupportsGet = true)]
+    public int? Expiring { get; set; }
+
+    /// <summary>Only live tokens that outlive the organization's current token policy (token viewers).</summary>
+    [BindProperty(SupportsGet = true)]
+    public bool Beyond { get; set; }
+
     /// <summary>Set after a revocation, to say so.</summary>
     [BindProperty(SupportsGet = true)]
     public string? Revoked { get; set; }
@@ -30,7 +38,7 @@ internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed
     public bool CanSeeAll => Me.Rights.ReadAllTokens;
     public bool CanRevokeAll => Me.Rights.RevokeAllTokens;
     internal Guid MyId => Me.Caller.UserId;
-    public bool Filtered => Status is not null || Cursor is not null;
+    public bool Filtered => Status is not null || Cursor is not null || Expiring is not null || Beyond;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -42,16 +50,20 @@ internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed
         }
 
         AllOwners = Owner == "all" && CanSeeAll;
+        Expiring = Expiring is >= 0 and <= TokenListQuery.MaxExpiringWithinDays ? Expiring : null;
+        Beyond = Beyond && CanSeeAll;
+        var organization = Beyond ? await db.Organizations.FindAsync([Me.Caller.OrganizationId], cancellationToken) : null;
         Latchkey.Server.Tokens.Cursor after = default;
         var hasCursor = Cursor is not null && Latchkey.Server.Tokens.Cursor.TryParse(Cursor, out after);
         Cursor = hasCursor ? Cursor : null;
         Now = time.GetUtcNow();
-        Tokens = await TokenList.ReadAsync(db, Me.Caller, status, AllOwners, PageSize, hasCursor ? after : null, Now, lastUsed, cancellationToken);
+        Tokens = await TokenList.ReadAsync(db, Me.Caller, new TokenFilter(status, AllOwners) { ExpiringWithinDays = Expiring, BeyondPolicyOf = organization }, PageSize, hasCursor ? after : null, Now, lastUsed, cancellationToken);
         return Page();
     }
 
     /// <summary>A link to this list with the current filters and another page position.</summary>
     public string Link(string? cursor) =>
-        QueryString.Create(new Dictionary<string, string?> { ["status"] = Status, ["owner"] = AllOwners ? "all" : null, ["cursor"] = cursor }
+        QueryString.Create(new Dictionary<string, string?> { ["status"] = Status, ["owner"] = AllOwners ? "all" : null,
+                ["expiring"] = Expiring?.ToString(System.Globalization.CultureInfo.InvariantCulture), ["beyond"] = Beyond ? "true" : null, ["cursor"] = cursor }
             .Where(p => p.Value is not null)).ToUriComponent() is { Length: > 0 } query ? "/tokens" + query : "/tokens";
 }

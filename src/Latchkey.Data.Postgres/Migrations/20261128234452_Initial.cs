@@ -45,6 +45,7 @@ namespace Latchkey.Data.Postgres.Migrations
                     Slug = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
                     MaxTokenLifetimeDays = table.Column<int>(type: "integer", nullable: false),
                     AllowNoExpiration = table.Column<bool>(type: "boolean", nullable: false),
+                    MintablePermissions = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
@@ -177,6 +178,7 @@ namespace Latchkey.Data.Postgres.Migrations
                     RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     RevokedByUserId = table.Column<Guid>(type: "uuid", nullable: true),
                     RevocationReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Scopes = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     LastUsedFrom = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     SecretDigest = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
