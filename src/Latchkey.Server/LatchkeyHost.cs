@@ -79,6 +79,7 @@ public static class LatchkeyHost
         services.AddSingleton<Members>();
         services.AddSingleton<PolicyCache>();
         services.AddSingleton<AccessEvaluator>();
+        services.AddSingleton<EffectiveAccessReader>();
         services.AddHostedService<WriteBehind>();
         services.AddSingleton<ChangeFeed>();
         services.AddHostedService<ChangeListener>();
@@ -132,6 +133,7 @@ public static class LatchkeyHost
         api.MapLogin();
         api.MapTokens();
         api.MapTokenPolicy();
+        api.MapEffectiveAccess();
         api.MapClusters();
         api.MapWebhookConfig();
         api.MapExecCredentials();
