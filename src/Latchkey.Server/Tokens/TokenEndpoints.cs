@@ -104,6 +104,12 @@ internal static class TokenEndpoints
             return Problems.Forbidden(OwnTokensOutOfScope);
         }
 
+        if (filter.LastUsedBefore is not null)
+        {
+            // The filter runs in SQL: uses this replica has seen but not yet written must count.
+            await lastUsed.FlushAsync(cancellationToken);
+        }
+
         return TypedResults.Ok(await TokenList.ReadAsync(db, caller, filter, pageSize, query.Cursor is null ? null : after,
             time.GetUtcNow(), lastUsed, cancellationToken));
     }
