@@ -28,6 +28,11 @@ public class IsolationTests
         ["GET /api/v1/audit/export"] = "walked in AuditTests: other organization's events never exported",
         ["GET /api/v1/clusters/{name}/webhook-config"] = "walked: 404",
         ["GET /api/v1/clusters/{name}/rbac"] = "walked: 404",
+        ["POST /api/v1/tokens/revoke"] = "walked in CrossOrganizationTests: another organization's ids are not found",
+        ["GET /api/v1/tokens/{id}/access"] = "walked in CrossOrganizationTests: 404",
+        ["GET /api/v1/users/{id}/access"] = "walked in CrossOrganizationTests: 404",
+        ["GET /api/v1/organization/token-policy/"] = "answers only about the caller's organization",
+        ["PUT /api/v1/organization/token-policy/"] = "changes only the caller's organization (CrossOrganizationTests)",
     };
 
     [Fact]

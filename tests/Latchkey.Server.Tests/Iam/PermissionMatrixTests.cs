@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Latchkey.Core.Contracts;
+using Latchkey.Server.Iam;
+using Latchkey.Server.Tests.ClusterAuth;
+using Latchkey.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Latchkey.Server.Tests.Iam;
+
+/// <summary>
+/// Every role (and legacy preset) against every door, expecting exactly what the role table says.
+/// The expectations come from <see cref="Roles.PermissionsOf"/>; the doors list is checked against the
+/// server's routes, so a new endpoint fails here until it says which permission it needs.
+/// </summary>
+public class PermissionMatrixTests
+{
+    private const string Subject = "subject@example.test";
+    private const string BobEmail = "bob@example.test";
+    private const string Audience = "https://prod-1.example.test";
+
+    /// <summary>A door: the route it exercises, the permission it needs (null: any member), and how to knock.</summary>
+    internal sealed record Door(string Route, string? Permission, Func<World, Task<bool>> Knock)
+    {
+        public override string ToString() => $"{Route} [{Permission ?? "any member"}]";
+    }
+
+    internal static readonly Door[] Doors =
+    [
+        new("POST /api/v1/login", null, w => Succeeds(w.Anonymous.PostAsJsonAsync("/api/v1/login", new LoginRequest(Subject, "pw-" + Subject)))),
+        new("GET /api/v1/whoami", null, w => Succeeds(w.Me.GetAsync("/api/v1/whoami"))),
+        new("POST /api/v1/tokens/", Permissions.TokensOwn, w => Succeeds(w.Me.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("mine")))),
+        new("POST /api/v1/tokens/", Permissions.ClustersView, w => Succeeds(w.Me.PostAsJsonAsync("/api/v1/tokens",
+            new CreateTokenRequest("with kubeconfig", Kubeconfig: new KubeconfigRequest("prod-1"))))),
+        new("GET /api/v1/tokens/", Permissions.TokensOwn, w => Succeeds(w.Me.GetAsync("/api/v1/tokens"))),
+        new("GET /api/v1/tokens/", Permissions.TokensReadAll, w => Succeeds(w.Me.GetAsync("/api/v1/tokens?owner=all"))),
+        new("GET /api/v1/tokens/{id}", Permissions.TokensOwn, async w => await Succeeds(w.Me.GetAsync($"/api/v1/tokens/{await w.OwnTokenAsync()}"))),
+        new("GET /api/v1/tokens/{id}", Permissions.TokensReadAll, async w => await Succeeds(w.Me.GetAsync($"/api/v1/tokens/{await w.BobsTokenAsync()}"))),
+        new("DELETE /api/v1/tokens/{id}", Permissions.TokensOwn, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/tokens/{await w.OwnTokenAsync()}"))),
+        new("DELETE /api/v1/tokens/{id}", Permissions.TokensRevokeAll, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/tokens/{await w.BobsTokenAsync()}"))),
+        new("POST /api/v1/tokens/revoke", Permissions.TokensRevokeAll, async w =>
+        {
+            var answer = await w.Me.PostAsJsonAsync("/api/v1/tokens/revoke", new RevokeTokensRequest([await w.BobsTokenAsync()]));
+            return (await Api.ReadAsync<RevokedTokens>(answer)).Revoked.Count == 1;
+        }),
+        new("GET /api/v1/tokens/{id}/access", Permissions.TokensReadAll, async w => await Succeeds(w.Me.GetAsync($"/api/v1/tokens/{await w.BobsTokenAsync()}/access"))),
+        new("GET /api/v1/users/{id}/access", null, w => Succeeds(w.Me.GetAsync("/api/v1/users/me/access"))),
+        new("GET /api/v1/users/{id}/access", Permissions.IamManage, async w => await Succeeds(w.Me.GetAsync($"/api/v1/users/{await w.BobsIdAsync()}/access"))),
+        new("GET /api/v1/organization/token-policy/", null, w => Succeeds(w.Me.GetAsync("/api/v1/organization/token-policy"))),
+        new("PUT /api/v1/organization/token-policy/", Permissions.IamManage, w => Succeeds(w.Me.PutAsJsonAsync("/api/v1/organization/token-policy", new UpdateTokenPolicyRequest(200)))),
+        new("GET /api/v1/clusters/", Permissions.ClustersView, async w =>
+            (await Api.ReadAsync<List<ClusterInfo>>(await w.Me.GetAsync("/api/v1/clusters"))).Any(c => c.Name == "prod-1")),
+        new("POST /api/v1/clusters/", Permissions.ClustersManage, w => Succeeds(w.Me.PostAsJsonAsync("/api/v1/clusters", new CreateClusterRequest(w.NewName(), "https://new.example.test")))),
+        new("DELETE /api/v1/clusters/{name}", Permissions.ClustersManage, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/clusters/{await w.SpareClusterAsync()}"))),
+        new("POST /api/v1/clusters/{name}/credentials", Permissions.ClustersView, w => Succeeds(w.Me.PostAsync("/api/v1/clusters/prod-1/credentials", null))),
+        new("GET /api/v1/clusters/{name}/webhook-config", Permissions.ClustersManage, async w => await Succeeds(w.Me.GetAsync($"/api/v1/clusters/{await w.SpareClusterAsync()}/webhook-config"))),
+        new("GET /api/v1/clusters/{name}/rbac", Permissions.ClustersView, w => Succeeds(w.Me.GetAsync("/api/v1/clusters/prod-1/rbac"))),
+        new("GET /api/v1/audit", Permissions.AuditRead, w => Succeeds(w.Me.GetAsync("/api/v1/audit"))),
+        new("GET /api/v1/audit/export", Permissions.AuditRead, w => Succeeds(w.Me.GetAsync("/api/v1/audit/export"))),
+        new("TokenReview", Permissions.ClustersView, async w => (await w.TokenReviewAsync()).GetProperty("authenticated").GetBoolean()),
+        new("TokenReview group latchkey:cluster-admin", Permissions.ClustersAdmin, async w => (await w.TokenReviewAsync()).TryGetProperty("user", out var user)
+            && user.GetProperty("groups").EnumerateArray().Any(g => g.GetString() == "latchkey:cluster-admin")),
+        new("SubjectAccessReview get", Permissions.ClustersView, w => w.SubjectAccessReviewAsync("get")),
+        new("SubjectAccessReview delete", Permissions.ClustersAdmin, w => w.SubjectAccessReviewAsync("delete")),
+        .. Permissions.All.Select(p => new Door($"forward-auth scope={p}", p, w => Succeeds(w.Me.GetAsync($"/auth/verify?scope={p}")))),
+    ];
+
+    /// <summary>Every role, every legacy preset (as the roles it maps to), and a plain member.</summary>
+    public static TheoryData<string> Holders()
+    {
+        var data = new TheoryData<string> { "member" };
+        foreach (var role in Roles.PermissionsOf.Keys.Order(StringComparer.Ordinal))
+        {
+            data.Add(role);
+        }
+
+        foreach (var preset in Roles.LegacyPresets.Keys.Order(StringComparer.Ordinal))
+        {
+            data.Add("preset:" + preset);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public async Task Every_api_route_has_a_row_in_the_permission_matrix()
+    {
+        await using var app = await TestApp.StartAsync();
+        var routes = app.Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
+            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => $"{m} {e.RoutePattern.RawText}"))
+            .ToHashSet();
+
+        Assert.Empty(routes.Except(Doors.Select(d => d.Route)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Holders))]
+    public async Task Each_door_answers_as_the_role_table_says(string holder)
+    {
+        var roles = holder == "member" ? [] : holder.StartsWith("preset:", StringComparison.Ordinal) ? Roles.LegacyPresets[holder["preset:".Length..]] : [holder];
+        var held = roles.SelectMany(r => Roles.PermissionsOf[r]).Append(Permissions.TokensOwn).ToHashSet();
+        await using var world = await World.CreateAsync(roles);
+
+        var wrong = new List<string>();
+        foreach (var door in Doors)
+        {
+            var expected = door.Permission is null || held.Contains(door.Permission);
+            if (await door.Knock(world) != expected)
+            {
+                wrong.Add($"{door}: expected {(expected ? "allowed" : "refused")}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"{holder}:\n" + string.Join('\n', wrong));
+    }
+
+    /// <summary>Allowed is a 2xx; refused is a 403 or 404. Anything else is a bug in the door, not an answer.</summary>
+    private static async Task<bool> Succeeds(Task<HttpResponseMessage> call)
+    {
+        var response = await call;
+        if (response.IsSuccessStatusCode)
+        {
+            return true;
+        }
+
+        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound,
+            $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return false;
+    }
+
+    /// <summary>One organization with a cluster, the subject holding the roles under test, and Bob with tokens to look at.</summary>
+    internal sealed class World : IAsyncDisposable
+    {
+        private int names;
+
+        private World(TestApp app) => App = app;
+
+        public TestApp App { get; }
+        public HttpClient Anonymous { get; private set; } = null!;
+        public HttpClient Me { get; private set; } = null!;
+        public HttpClient Admin { get; private set; } = null!;
+        public HttpClient Bob { get; private set; } = null!;
+        public HttpClient Webhook { get; private set; } = null!;
+        public string SubjectToken { get; private set; } = null!;
+
+        public static async Task<World> CreateAsync(IReadOnlyList<string> roles)
+        {
+            var world = new World(await TestApp.StartAsync());
+            var app = world.App;
+            world.Webhook = app.Client(await app.AddClusterAsync("prod-1", Audience));
+            world.SubjectToken = await app.AddUserAsync(Subject);
+            foreach (var role in roles)
+            {
+                await app.GrantAsync(Subject, role);
+            }
+
+            world.Anonymous = app.Client();
+            world.Me = app.Client(world.SubjectToken);
+            world.Admin = app.Client(await app.LoginAsync());
+            world.Bob = app.Client(await app.AddUserAsync(BobEmail));
+            return world;
+        }
+
+        public string NewName() => $"c-{Interlocked.Increment(ref names)}";
+
+        public async Task<string> OwnTokenAsync() => (await App.CreateTokenAsync(SubjectToken, new CreateTokenRequest("own"))).Id;
+
+        public async Task<string> BobsTokenAsync() => (await Api.ReadAsync<CreatedToken>(await Bob.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("bob's")))).Id;
+
+        public Task<Guid> BobsIdAsync() => App.WithStoreAsync(db => Task.FromResult(db.Users.Single(u => u.Email == BobEmail).Id));
+
+        public async Task<string> SpareClusterAsync()
+        {
+            var name = NewName();
+            Assert.Equal(HttpStatusCode.Created, (await Admin.PostAsJsonAsync("/api/v1/clusters", new CreateClusterRequest(name, "https://spare.example.test"))).StatusCode);
+            return name;
+        }
+
+        public async Task<JsonElement> TokenReviewAsync() =>
+            JsonDocument.Parse(await TokenReviewTests.ReviewAsync(Webhook, "v1", TokenReviewTests.Review(SubjectToken, Audience))).RootElement.GetProperty("status");
+
+        public async Task<bool> SubjectAccessReviewAsync(string verb)
+        {
+            var body = JsonSerializer.Serialize(new
+            {
+                apiVersion = "authorization.k8s.io/v1",
+                kind = "SubjectAccessReview",
+                spec = new { resourceAttributes = new { verb, resource = "pods", @namespace = "default" }, user = Subject },
+            });
+            var response = await Webhook.PostAsync("/apis/authorization.k8s.io/v1/subjectaccessreviews", new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetProperty("allowed").GetBoolean();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var client in new[] { Anonymous, Me, Admin, Bob, Webhook })
+            {
+                client?.Dispose();
+            }
+
+            await App.DisposeAsync();
+        }
+    }
+}
