@@ -12,12 +12,20 @@ internal static class TokensCreateCommand
         var expires = new Option<string?>("--expires") { Description = Expiration.Help, HelpName = "when" };
         var note = new Option<string?>("--note") { Description = "What the token is for (up to 1000 characters).", HelpName = "text" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Also print a kubeconfig for this cluster, with the new token in it.", HelpName = "cluster" };
+        var scope = new Option<string[]>("--scope")
+        {
+            Description = "Narrow the token to a permission, optionally on one cluster or VPC (repeatable): metrics:read, clusters:view:prod-1. "
+                + "Without it the token has all of your rights.",
+            HelpName = "permission[:resource]",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var output = OutputFormat.Option();
-        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, output };
+        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, scope, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = Expiration.Apply(
-                new CreateTokenRequest(parse.GetValue(name), parse.GetValue(note), Kubeconfig: parse.GetValue(kubeconfig) is { } cluster ? new KubeconfigRequest(cluster) : null),
+                new CreateTokenRequest(parse.GetValue(name), parse.GetValue(note), Kubeconfig: parse.GetValue(kubeconfig) is { } cluster ? new KubeconfigRequest(cluster) : null,
+                    Scopes: parse.GetValue(scope) is { Length: > 0 } scopes ? scopes : null),
                 parse.GetValue(expires), env.Time.GetUtcNow());
             using var api = CliConfig.Connect(env);
             return await RunAsync(request, parse.GetValue(output)!, console, api, cancellationToken);
@@ -25,6 +33,7 @@ internal static class TokensCreateCommand
         return command.WithExamples(
             "latchkey tokens create --name ci-deploy --expires 90d --note 'pipeline of the infra repo'",
             "latchkey tokens create --name laptop --expires 2027-01-31 --kubeconfig prod-1",
+            "latchkey tokens create --name grafana --expires 90d --scope metrics:read",
             "latchkey tokens create --name nightly -o json | jq -r .secret");
     }
 
@@ -38,7 +47,8 @@ internal static class TokensCreateCommand
         }
 
         var expiry = created.ExpiresAt is null ? "never expires" : $"expires {Table.Time(created.ExpiresAt)} UTC";
-        console.Out.WriteLine($"Created token \"{created.Name}\" (id {created.Id}), {expiry}. Its secret:");
+        var narrowed = created.Scopes is { } granted ? $", scoped to {string.Join(' ', granted)}" : "";
+        console.Out.WriteLine($"Created token \"{created.Name}\" (id {created.Id}), {expiry}{narrowed}. Its secret:");
         console.Out.WriteLine();
         console.Out.WriteLine($"    {created.Secret}");
         console.Out.WriteLine();

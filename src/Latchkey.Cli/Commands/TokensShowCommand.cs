@@ -31,6 +31,7 @@ internal static class TokensShowCommand
             o.WriteLine($"owner:      {t.Owner.Email}");
             o.WriteLine($"created:    {Table.Time(t.CreatedAt)} (via {t.CreatedVia})");
             o.WriteLine($"expires:    {Table.Time(t.ExpiresAt)}");
+            o.WriteLine($"scopes:     {(t.Scopes is { } scopes ? string.Join(' ', scopes) : "none (all of the owner's rights)")}");
             o.WriteLine($"last used:  {Table.Time(t.LastUsedAt)}{(t.LastUsedFrom is null ? "" : $" from {t.LastUsedFrom}")}");
             if (t.RevokedAt is not null)
             {

@@ -46,6 +46,31 @@ public class TokensCommandTests
     }
 
     [Fact]
+    public async Task Create_with_scopes_makes_a_narrowed_token_and_show_lists_its_scopes()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var cli = new CliHarness(app);
+        await cli.LoginAsync();
+
+        var result = await cli.RunAsync("tokens", "create", "--name", "grafana", "--scope", "metrics:read", "--scope", "logs:read");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("scoped to logs:read metrics:read", result.Out, StringComparison.Ordinal);
+        var secret = result.Out.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("lk_", StringComparison.Ordinal));
+        using var client = app.Client(secret);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/tokens")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/auth/verify?scope=metrics:read")).StatusCode);
+
+        var id = System.Text.RegularExpressions.Regex.Match(result.Out, @"\(id (\w+)\)").Groups[1].Value;
+        var show = await cli.RunAsync("tokens", "show", id);
+        Assert.Contains("scopes:     logs:read metrics:read", show.Out, StringComparison.Ordinal);
+
+        var refused = await cli.RunAsync("tokens", "create", "--name", "bad", "--scope", "clusters:delete");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("is not a scope", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_with_a_kubeconfig_prints_one_holding_the_secret()
     {
         await using var app = await TestApp.StartAsync();
