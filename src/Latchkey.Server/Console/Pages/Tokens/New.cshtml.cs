@@ -22,6 +22,10 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
     [BindProperty]
     public string? Note { get; set; }
 
+    /// <summary>Space-separated scopes such as <c>metrics:read clusters:view:prod-1</c>; blank for all of one's rights.</summary>
+    [BindProperty]
+    public string? Scopes { get; set; }
+
     /// <summary>A number of days from <see cref="PresetDays"/>, "custom" or "never".</summary>
     [BindProperty]
     public string? Expiration { get; set; }
@@ -66,7 +70,7 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
         var result = await creation.CreateAsync(db, HttpContext, Me.Caller, request, "console", cancellationToken);
         if (result.Created is null)
         {
-            Errors[result.Field is "name" or "note" ? result.Field : "expiration"] = result.Message!;
+            Errors[result.Field is "name" or "note" or "scopes" ? result.Field : "expiration"] = result.Message!;
             return Page();
         }
 
@@ -78,7 +82,8 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
     private CreateTokenRequest ToRequest(out string? error)
     {
         error = null;
-        var request = new CreateTokenRequest(Name, Note);
+        var request = new CreateTokenRequest(Name, Note,
+            Scopes: string.IsNullOrWhiteSpace(Scopes) ? null : Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         switch (Expiration)
         {
             case "never":
