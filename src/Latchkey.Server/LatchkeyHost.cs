@@ -69,6 +69,7 @@ public static class LatchkeyHost
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<TokenCreation>();
         services.AddSingleton<TokenRevocation>();
+        services.AddSingleton<LeakedTokens>();
         services.AddSingleton<TokenPolicy>();
         services.AddSingleton<KubeconfigDownload>();
         services.AddSingleton<AuditLog>();
@@ -88,6 +89,7 @@ public static class LatchkeyHost
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<AuditQuery>();
         services.AddSingleton<OwnerNotices>();
+        services.AddNotifications();
 
         // No default scheme (not even the implicit one a single scheme would become): the REST API
         // authenticates users by bearer token only, the console by its own cookie only. The webhooks
@@ -130,6 +132,7 @@ public static class LatchkeyHost
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLogin();
         api.MapTokens();
+        api.MapLeakedTokens();
         api.MapClusters();
         api.MapWebhookConfig();
         api.MapExecCredentials();
@@ -170,10 +173,17 @@ public static class LatchkeyHost
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
             : RateLimitPartition.GetNoLimiter("page views"));
+        LeakedTokenEndpoints.AddRateLimit(options, configuration);
         options.OnRejected = async (context, cancellationToken) =>
         {
             var http = context.HttpContext;
             http.Response.Headers.RetryAfter = "60";
+            if (LeakedTokenEndpoints.Limits(http))
+            {
+                await LeakedTokenEndpoints.RejectAsync(http).ConfigureAwait(false);
+                return;
+            }
+
             var audit = http.RequestServices.GetRequiredService<AuditLog>();
             audit.Enqueue(audit.Event(http, "login", "denied", detail: "too many sign-in attempts from this address"));
             if (ConsoleSetup.Owns(http.Request.Path))
