@@ -21,23 +21,22 @@ internal sealed class FileScanner(TextWriter notes)
     public IEnumerable<Finding> Scan(string path) =>
         Directory.Exists(path) ? Files(path).SelectMany(ScanFile) : ScanFile(path);
 
+    /// <summary>Depth first in name order, as <c>git ls-files</c> lists them; paths start with the folder as given.</summary>
     private static IEnumerable<string> Files(string folder)
     {
-        foreach (var file in Directory.EnumerateFiles(folder, "*", OneLevel).Order(StringComparer.Ordinal))
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", OneLevel).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
-            yield return file;
-        }
-
-        foreach (var sub in Directory.EnumerateDirectories(folder, "*", OneLevel).Order(StringComparer.Ordinal))
-        {
-            if (Path.GetFileName(sub) == ".git")
+            var path = Path.Join(folder, entry.Name);
+            if (entry is FileInfo)
             {
-                continue;
+                yield return path;
             }
-
-            foreach (var file in Files(sub))
+            else if (entry.Name != ".git")
             {
-                yield return file;
+                foreach (var file in Files(path))
+                {
+                    yield return file;
+                }
             }
         }
     }
