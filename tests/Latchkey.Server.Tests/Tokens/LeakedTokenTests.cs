@@ -99,6 +99,8 @@ public class LeakedTokenTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await withToken.GetAsync("/api/v1/whoami")).StatusCode);
 
         await Api.AssertProblemAsync(await anonymous.PostAsJsonAsync(Route, new { }), HttpStatusCode.BadRequest);
+        await Api.AssertProblemAsync(await anonymous.PostAsJsonAsync(Route, new RevokeLeakedRequest([new string('x', 300_000)])),
+            HttpStatusCode.RequestEntityTooLarge);
     }
 
     [Fact]
