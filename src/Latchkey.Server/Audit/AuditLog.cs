@@ -42,7 +42,7 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
         };
     }
 
-    /// <summary>An event of the server's own doing (a background job, or a request nobody signed in for) without a request's address.</summary>
+    /// <summary>An event of the server's own doing (a background job): no request, so no address or user agent.</summary>
     public AuditEvent Event(string action, string outcome, Guid? organizationId, string? targetType = null, string? targetId = null, string? detail = null) => new()
     {
         Time = time.GetUtcNow(),
