@@ -21,6 +21,7 @@ internal static class Cli
             ClustersCommand.Build(console, env),
             KubeconfigCommand.Build(console, env),
             CredentialCommand.Build(console, env),
+            ScanCommand.Build(console, env),
             CompletionCommand.Build(console),
         };
         HelpExamples.Install(root);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Latchkey.Core.Contracts;
+using Latchkey.Cli.Commands;
 using Latchkey.Cli.Kubeconfigs;
 
 namespace Latchkey.Cli;
@@ -22,6 +23,9 @@ namespace Latchkey.Cli;
 [JsonSerializable(typeof(ExecCredential))]
 [JsonSerializable(typeof(ProblemBody))]
 [JsonSerializable(typeof(List<ContextRow>))]
+[JsonSerializable(typeof(RevokeLeakedRequest))]
+[JsonSerializable(typeof(RevokeLeakedResponse))]
+[JsonSerializable(typeof(ScanReport))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 /// <summary>An RFC 9457 problem, as the server sends every error.</summary>

@@ -8,6 +8,9 @@ internal static class ExitCodes
     /// <summary>Something went wrong: the server refused, could not be reached, a file could not be written, or the doctor found a problem.</summary>
     public const int Error = 1;
 
+    /// <summary><c>latchkey scan</c> found a token: the same code as an error, so that a CI step stops either way.</summary>
+    public const int TokensFound = 1;
+
     /// <summary>The command line itself was wrong: an unknown option, a missing argument, a value that does not parse.</summary>
     public const int Usage = 2;
 }

@@ -70,6 +70,7 @@ public static class LatchkeyHost
         services.AddSingleton<TokenCreation>();
         services.AddSingleton<TokenScopeRules>();
         services.AddSingleton<TokenRevocation>();
+        services.AddSingleton<LeakedTokens>();
         services.AddSingleton<TokenPolicy>();
         services.AddSingleton<KubeconfigDownload>();
         services.AddSingleton<AuditLog>();
@@ -90,6 +91,7 @@ public static class LatchkeyHost
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<AuditQuery>();
         services.AddSingleton<OwnerNotices>();
+        services.AddNotifications();
 
         // No default scheme (not even the implicit one a single scheme would become): the REST API
         // authenticates users by bearer token only, the console by its own cookie only. The webhooks
@@ -134,6 +136,7 @@ public static class LatchkeyHost
         api.MapTokens();
         api.MapTokenPolicy();
         api.MapEffectiveAccess();
+        api.MapLeakedTokens();
         api.MapClusters();
         api.MapWebhookConfig();
         api.MapExecCredentials();
@@ -174,10 +177,17 @@ public static class LatchkeyHost
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
             : RateLimitPartition.GetNoLimiter("page views"));
+        LeakedTokenEndpoints.AddRateLimit(options, configuration);
         options.OnRejected = async (context, cancellationToken) =>
         {
             var http = context.HttpContext;
             http.Response.Headers.RetryAfter = "60";
+            if (LeakedTokenEndpoints.Limits(http))
+            {
+                await LeakedTokenEndpoints.RejectAsync(http).ConfigureAwait(false);
+                return;
+            }
+
             var audit = http.RequestServices.GetRequiredService<AuditLog>();
             audit.Enqueue(audit.Event(http, "login", "denied", detail: "too many sign-in attempts from this address"));
             if (ConsoleSetup.Owns(http.Request.Path))

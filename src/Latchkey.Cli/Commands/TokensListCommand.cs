@@ -14,17 +14,18 @@ internal static class TokensListCommand
         status.AcceptOnlyFromAmong("active", "expired", "revoked");
         var all = new Option<bool>("--all") { Description = "Every token of your organization (needs the token-viewer or token-admin role)." };
         var output = OutputFormat.Option();
-        var command = new Command("list", "List your tokens, newest first: name, status, expiry and last use. Never the secret.") { status, all, output };
+        var command = new Command("list", "List your tokens, newest first: name, status, expiry and last use. Never the secret. '!' marks tokens that expire within 7 days.") { status, all, output };
         command.Aliases.Add("ls");
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var api = CliConfig.Connect(env);
-            return await RunAsync(parse.GetValue(status), parse.GetValue(all), parse.GetValue(output)!, console, api, cancellationToken);
+            return await RunAsync(parse.GetValue(status), parse.GetValue(all), parse.GetValue(output)!, console, api, env.Time.GetUtcNow(), cancellationToken);
         });
         return command.WithExamples("latchkey tokens list", "latchkey tokens list --status active -o json", "latchkey tokens list --all");
     }
 
-    public static async Task<int> RunAsync(string? status, bool all, string format, CliConsole console, ApiClient api, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? status, bool all, string format, CliConsole console, ApiClient api, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var tokens = await FetchAsync(api, status, all, cancellationToken);
         if (!OutputFormat.TryWrite(console.Out, format, tokens, CliJson.Default.ListTokenInfo))
@@ -32,7 +33,7 @@ internal static class TokensListCommand
             var headers = all ? new[] { "ID", "NAME", "STATUS", "EXPIRES", "LAST USED", "VIA", "OWNER" } : ["ID", "NAME", "STATUS", "EXPIRES", "LAST USED", "VIA"];
             Table.Write(console.Out, headers, tokens.Select(t =>
             {
-                string[] row = [t.Id, t.Name, Status(t.Status), Table.Time(t.ExpiresAt), Table.Time(t.LastUsedAt), t.CreatedVia];
+                string[] row = [t.Id, t.Name, Status(t.Status), Expires(t, now), Table.Time(t.LastUsedAt), t.CreatedVia];
                 return (IReadOnlyList<string>)(all ? [.. row, t.Owner.Email] : row);
             }));
         }
@@ -58,6 +59,21 @@ internal static class TokensListCommand
         }
 
         return tokens;
+    }
+
+    /// <summary>The expiry; for an active token that expires within 7 days also <c>! in 3d</c>: time to replace it.</summary>
+    public static string Expires(TokenInfo token, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var text = Table.Time(token.ExpiresAt);
+        if (token.Status != TokenStatus.Active || token.ExpiresAt is not { } at || at - now > TimeSpan.FromDays(7))
+        {
+            return text;
+        }
+
+        var left = at - now;
+        var soon = left.TotalDays >= 1 ? $"{(int)left.TotalDays}d" : left.TotalHours >= 1 ? $"{(int)left.TotalHours}h" : $"{Math.Max(1, (int)left.TotalMinutes)}m";
+        return $"{text} ! in {soon}";
     }
 
     public static string Status(TokenStatus status) => status switch

@@ -38,9 +38,23 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
             TargetId = targetId,
             SourceAddress = http.Connection.RemoteIpAddress?.ToString(),
             UserAgent = userAgent.Length > 256 ? userAgent[..256] : (userAgent.Length == 0 ? null : userAgent),
-            Detail = detail is { Length: > 500 } ? detail[..500] : detail,
+            Detail = Clip(detail),
         };
     }
+
+    /// <summary>An event of the server's own doing (a background job): no request, so no address or user agent.</summary>
+    public AuditEvent Event(string action, string outcome, Guid? organizationId, string? targetType = null, string? targetId = null, string? detail = null) => new()
+    {
+        Time = time.GetUtcNow(),
+        OrganizationId = organizationId,
+        Action = action,
+        Outcome = outcome,
+        TargetType = targetType,
+        TargetId = targetId,
+        Detail = Clip(detail),
+    };
+
+    private static string? Clip(string? detail) => detail is { Length: > 500 } ? detail[..500] : detail;
 
     /// <summary>Queues an event to be written soon. Never blocks; when the queue is full the event is dropped and logged.</summary>
     public void Enqueue(AuditEvent auditEvent)

@@ -1,8 +1,10 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
+using Latchkey.Server.Notifications;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Console.Pages.Tokens;
 
@@ -33,6 +35,9 @@ internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed
     public string? Revoked { get; set; }
 
     public Page<TokenInfo> Tokens { get; private set; } = new([], null);
+
+    /// <summary>The caller's own live tokens that expire within 7 days and are owed a warning, whatever the filter and page.</summary>
+    public IReadOnlyList<ExpiringToken> ExpiringSoon { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
     public bool AllOwners { get; private set; }
     public bool CanSeeAll => Me.Rights.ReadAllTokens;
@@ -58,7 +63,22 @@ internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed
         Cursor = hasCursor ? Cursor : null;
         Now = time.GetUtcNow();
         Tokens = await TokenList.ReadAsync(db, Me.Caller, new TokenFilter(status, AllOwners) { ExpiringWithinDays = Expiring, BeyondPolicyOf = organization }, PageSize, hasCursor ? after : null, Now, lastUsed, cancellationToken);
+        ExpiringSoon = await ExpiringSoonAsync(cancellationToken);
         return Page();
+    }
+
+    private async Task<IReadOnlyList<ExpiringToken>> ExpiringSoonAsync(CancellationToken cancellationToken)
+    {
+        var (userId, now, soon) = (Me.Caller.UserId, Now, Now.AddDays(7));
+        var rows = await db.AccessTokens.AsNoTracking()
+            .Where(t => t.UserId == userId && t.RevokedAt == null && t.ExpiresAt > now && t.ExpiresAt <= soon)
+            .Select(t => new { t.Id, t.Name, t.CreatedAt, ExpiresAt = t.ExpiresAt!.Value })
+            .ToListAsync(cancellationToken);
+        // The same tokens the expiry e-mails are about: short-lived ones (exec credentials) are meant to expire.
+        return [.. rows
+            .Where(t => ExpiryWarnings.Threshold(t.CreatedAt, t.ExpiresAt, now) is <= 7)
+            .OrderBy(t => t.ExpiresAt)
+            .Select(t => new ExpiringToken(t.Id, t.Name, t.ExpiresAt))];
     }
 
     /// <summary>A link to this list with the current filters and another page position.</summary>
@@ -67,3 +87,5 @@ internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed
                 ["expiring"] = Expiring?.ToString(System.Globalization.CultureInfo.InvariantCulture), ["beyond"] = Beyond ? "true" : null, ["cursor"] = cursor }
             .Where(p => p.Value is not null)).ToUriComponent() is { Length: > 0 } query ? "/tokens" + query : "/tokens";
 }
+
+internal sealed record ExpiringToken(string Id, string Name, DateTimeOffset ExpiresAt);
