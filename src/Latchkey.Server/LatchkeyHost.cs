@@ -16,6 +16,7 @@ using Latchkey.Server.Identity;
 using Latchkey.Server.Kubeconfigs;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
+using Latchkey.Server.Vpcs;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -77,6 +78,9 @@ public static class LatchkeyHost
         services.AddSingleton<Members>();
         services.AddSingleton<PolicyCache>();
         services.AddSingleton<AccessEvaluator>();
+        services.AddSingleton<GroupRegistry>();
+        services.AddSingleton<PolicyRegistry>();
+        services.AddSingleton<VpcRegistry>();
         services.AddHostedService<WriteBehind>();
         services.AddSingleton<ChangeFeed>();
         services.AddHostedService<ChangeListener>();
@@ -132,6 +136,10 @@ public static class LatchkeyHost
         api.MapWebhookConfig();
         api.MapExecCredentials();
         api.MapAudit();
+        api.MapUsers();
+        api.MapGroups();
+        api.MapPolicies();
+        api.MapVpcs();
         app.MapConsole();
         return app;
     }

@@ -4,8 +4,8 @@ using Latchkey.Server.Verification;
 namespace Latchkey.Server.Iam;
 
 /// <summary>
-/// Answers "may this user do this, here?" from the access policies (default deny). Every door
-/// asks here: the REST API, the webhooks and forward-auth.
+/// Answers "may this user do this, here?" from the access policies (default deny), those granted to
+/// the user and to the user's groups alike. Every door asks here: the REST API, the webhooks and forward-auth.
 /// </summary>
 internal sealed class AccessEvaluator(PolicyCache policies)
 {
@@ -29,18 +29,21 @@ internal sealed class AccessEvaluator(PolicyCache policies)
         return false;
     }
 
-    /// <summary>The clusters on which the caller holds <paramref name="permission"/>; null means every cluster of the organization.</summary>
-    public async Task<HashSet<Guid>?> ClustersWithAsync(Caller caller, string permission, CancellationToken cancellationToken = default)
+    /// <summary>True when a policy grants <paramref name="permission"/> on the organization, or on the VPC <paramref name="vpcId"/>.</summary>
+    public async Task<bool> HasOnVpcAsync(Caller caller, string permission, Guid vpcId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var held = await policies.ForUserAsync(caller.OrganizationId, caller.UserId, cancellationToken).ConfigureAwait(false);
-        if (held.Any(p => p.ScopeType == PolicyScopeType.Organization && Grants(p, permission)))
-        {
-            return null;
-        }
-
-        return [.. held.Where(p => p.ScopeType == PolicyScopeType.Cluster && p.ScopeId is not null && Grants(p, permission)).Select(p => p.ScopeId!.Value)];
+        return held.Any(p => Covers(p, PolicyScopeType.Vpc, vpcId) && Grants(p, permission));
     }
+
+    /// <summary>The clusters on which the caller holds <paramref name="permission"/>; null means every cluster of the organization.</summary>
+    public Task<HashSet<Guid>?> ClustersWithAsync(Caller caller, string permission, CancellationToken cancellationToken = default) =>
+        ScopesWithAsync(caller, permission, PolicyScopeType.Cluster, cancellationToken);
+
+    /// <summary>The VPCs on which the caller holds <paramref name="permission"/>; null means every VPC of the organization.</summary>
+    public Task<HashSet<Guid>?> VpcsWithAsync(Caller caller, string permission, CancellationToken cancellationToken = default) =>
+        ScopesWithAsync(caller, permission, PolicyScopeType.Vpc, cancellationToken);
 
     /// <summary>Every permission the user holds on one cluster (policies on the organization count too).</summary>
     public async Task<HashSet<string>> PermissionsOnClusterAsync(Guid organizationId, Guid userId, Guid clusterId, CancellationToken cancellationToken = default)
@@ -57,9 +60,23 @@ internal sealed class AccessEvaluator(PolicyCache policies)
         return granted;
     }
 
-    private static bool Covers(AccessPolicy policy, Guid? clusterId) =>
+    private async Task<HashSet<Guid>?> ScopesWithAsync(Caller caller, string permission, PolicyScopeType scopeType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var held = await policies.ForUserAsync(caller.OrganizationId, caller.UserId, cancellationToken).ConfigureAwait(false);
+        if (held.Any(p => p.ScopeType == PolicyScopeType.Organization && Grants(p, permission)))
+        {
+            return null;
+        }
+
+        return [.. held.Where(p => p.ScopeType == scopeType && p.ScopeId is not null && Grants(p, permission)).Select(p => p.ScopeId!.Value)];
+    }
+
+    private static bool Covers(AccessPolicy policy, Guid? clusterId) => Covers(policy, PolicyScopeType.Cluster, clusterId);
+
+    private static bool Covers(AccessPolicy policy, PolicyScopeType scopeType, Guid? scopeId) =>
         policy.ScopeType == PolicyScopeType.Organization
-        || (clusterId is not null && policy.ScopeType == PolicyScopeType.Cluster && policy.ScopeId == clusterId);
+        || (scopeId is not null && policy.ScopeType == scopeType && policy.ScopeId == scopeId);
 
     private static bool Grants(AccessPolicy policy, string permission) =>
         Roles.PermissionsOf.TryGetValue(policy.Role, out var granted) && granted.Contains(permission);
