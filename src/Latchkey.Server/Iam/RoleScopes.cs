@@ -22,6 +22,6 @@ internal static class RoleScopes
     {
         Roles.ClusterAdmin or Roles.ClusterViewer => $"The role {role} applies to the whole organization or to one cluster.",
         Roles.VpcAdmin or Roles.VpcViewer => $"The role {role} applies to the whole organization or to one VPC.",
-        _ => $"The role {role} applies to the whole organization only: use scope {{\"type\": \"organization\"}}.",
+        _ => $"The role {role} applies to the whole organization only.",
     };
 }

@@ -120,7 +120,7 @@ internal sealed class VpcRegistry(AccessEvaluator access, ChangeFeed changes, Au
             var named = await PolicyDescriptions.DescribeAsync(db, policies, cancellationToken).ConfigureAwait(false);
             return Refused.Conflict($"VPC '{vpc.Name}' is the scope of {policies.Count} access policy(ies), so it was not deleted: "
                 + string.Join("; ", named.Select(p => $"{p.Role} for {p.Principal.Type} {p.Principal.Name} (policy {p.Id})"))
-                + ". Revoke them first (DELETE /api/v1/policies/{id}).");
+                + ". Revoke them first (under Settings, Access policies, or DELETE /api/v1/policies/{id}).");
         }
 
         db.Vpcs.Remove(vpc);
