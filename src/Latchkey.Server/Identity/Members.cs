@@ -17,7 +17,7 @@ internal sealed record MemberInfo(
 }
 
 /// <summary>An invited user and the one-time code of their invitation.</summary>
-internal sealed record Invitee(User User, string Code);
+internal sealed record Invitee(User User, string Code, DateTimeOffset ExpiresAt);
 
 /// <summary>
 /// An organization's members, managed by those with iam:manage, from the API and the console:
@@ -121,7 +121,7 @@ internal sealed class Members(
         db.AuditEvents.Add(audit.Event(http, "user.invite", "success", caller.Grant, "user", user.Email, role is null ? "member" : $"member with role {role}"));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await changes.PoliciesChangedAsync().ConfigureAwait(false);
-        return new Invitee(user, code);
+        return new Invitee(user, code, db.Invitations.Local.Single(i => i.UserId == user.Id).ExpiresAt);
     }
 
     /// <summary>Disables or re-enables a member of the caller's organization. Null when done, else why not.</summary>
@@ -129,15 +129,18 @@ internal sealed class Members(
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
+        var action = active ? "user.enable" : "user.disable";
         if (!await MayManageAsync(caller, cancellationToken).ConfigureAwait(false))
         {
-            return Refused.Forbidden("Disabling and enabling members needs the org-admin role.");
+            return await audit.DeniedAsync(db, http, caller, action, "user", userId.ToString(),
+                Refused.Forbidden("Disabling and enabling members needs the org-admin role."), cancellationToken).ConfigureAwait(false);
         }
 
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == caller.OrganizationId, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
-            return Refused.NotFound("There is no such member in your organization.");
+            return await audit.DeniedAsync(db, http, caller, action, "user", userId.ToString(),
+                Refused.NotFound("There is no such member in your organization."), cancellationToken).ConfigureAwait(false);
         }
 
         if (user.IsActive == active)
@@ -156,7 +159,7 @@ internal sealed class Members(
         }
 
         user.IsActive = active;
-        db.AuditEvents.Add(audit.Event(http, active ? "user.enable" : "user.disable", "success", caller.Grant, "user", user.Email));
+        db.AuditEvents.Add(audit.Event(http, action, "success", caller.Grant, "user", user.Email));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
         // Verified tokens are remembered per digest: every replica forgets the user's now, so the next use asks the store.

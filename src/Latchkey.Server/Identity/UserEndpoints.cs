@@ -52,7 +52,7 @@ internal static class UserEndpoints
 
         var member = (await members.ListAsync(db, caller, cancellationToken, invitee.User.Id)).Single();
         return TypedResults.Created($"/api/v1/users/{invitee.User.Id}",
-            new InvitedMember(member.Summary(), InvitationLinks.Url(http, invitee.Code), invitee.User.CreatedAt + Invitations.Lifetime));
+            new InvitedMember(member.Summary(), InvitationLinks.Url(http, invitee.Code), invitee.ExpiresAt));
     }
 
     private static Task<Results<Ok<MemberSummary>, ProblemHttpResult>> Disable(

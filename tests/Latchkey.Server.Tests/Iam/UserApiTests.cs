@@ -75,6 +75,7 @@ public class UserApiTests
         Assert.Equal("active", (await Api.ReadAsync<MemberSummary>(await admin.PostAsync($"/api/v1/users/{dev}/enable", null))).Status);
         Assert.Equal("dev@example.test", Assert.Single(await app.AuditedAsync("user.disable")).TargetId);
         Assert.Equal("dev@example.test", Assert.Single(await app.AuditedAsync("user.enable")).TargetId);
+        Assert.All(await app.AuditedAsync("user.disable"), e => Assert.Equal("success", e.Outcome));
 
         var self = await Api.AssertProblemAsync(await admin.PostAsync($"/api/v1/users/{await app.UserIdAsync(TestApp.AdminEmail)}/disable", null), HttpStatusCode.Conflict);
         Assert.Contains("your own account", self.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -83,5 +84,7 @@ public class UserApiTests
         using var member = app.Client(await app.LoginAsync("dev@example.test", "pw-dev@example.test"));
         await Api.AssertProblemAsync(await member.PostAsync($"/api/v1/users/{await app.UserIdAsync(TestApp.AdminEmail)}/disable", null), HttpStatusCode.Forbidden);
         Assert.Equal(2, await app.WithStoreAsync(db => Task.FromResult(db.Users.Count(u => u.IsActive))));
+        var refused = (await app.AuditedAsync("user.disable")).Where(e => e.Outcome == "denied").ToList();
+        Assert.Equal([TestApp.AdminEmail, "dev@example.test"], refused.Select(e => e.ActorEmail));
     }
 }
