@@ -17,6 +17,9 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<UsedFormNonce> UsedFormNonces => Set<UsedFormNonce>();
     public DbSet<OwnerNotice> OwnerNotices => Set<OwnerNotice>();
+    public DbSet<Group> Groups => Set<Group>();
+    public DbSet<GroupMember> GroupMembers => Set<GroupMember>();
+    public DbSet<Vpc> Vpcs => Set<Vpc>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -114,6 +117,35 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(i => i.CodeDigest).HasMaxLength(32);
             e.HasIndex(i => i.CodeDigest).IsUnique();
             e.HasOne(i => i.User).WithMany().HasForeignKey(i => i.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // Policies name their principal (user or group) and scope (cluster or VPC) by id without a
+        // foreign key, since each column points into one of two tables: deleting a group or a
+        // cluster deletes its policies in the same transaction, and a VPC with policies is not deleted.
+        modelBuilder.Entity<Group>(e =>
+        {
+            e.Property(g => g.Name).HasMaxLength(64);
+            e.Property(g => g.NormalizedName).HasMaxLength(64);
+            e.HasIndex(g => new { g.OrganizationId, g.NormalizedName }).IsUnique();
+            e.HasOne<Organization>().WithMany().HasForeignKey(g => g.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<GroupMember>(e =>
+        {
+            e.HasKey(m => new { m.GroupId, m.UserId });
+            // The policy cache asks "which groups is this user in?" on every miss.
+            e.HasIndex(m => m.UserId);
+            e.HasOne(m => m.Group).WithMany().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Vpc>(e =>
+        {
+            e.Property(v => v.Name).HasMaxLength(63);
+            e.Property(v => v.Zone).HasMaxLength(63);
+            e.Property(v => v.Cidr).HasMaxLength(64);
+            e.HasIndex(v => new { v.OrganizationId, v.Name }).IsUnique();
+            e.HasOne<Organization>().WithMany().HasForeignKey(v => v.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<UsedFormNonce>(e =>

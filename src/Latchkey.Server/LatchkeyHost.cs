@@ -17,6 +17,7 @@ using Latchkey.Server.Kubeconfigs;
 using Latchkey.Server.Notifications;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
+using Latchkey.Server.Vpcs;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -81,6 +82,9 @@ public static class LatchkeyHost
         services.AddSingleton<PolicyCache>();
         services.AddSingleton<AccessEvaluator>();
         services.AddSingleton<EffectiveAccessReader>();
+        services.AddSingleton<GroupRegistry>();
+        services.AddSingleton<PolicyRegistry>();
+        services.AddSingleton<VpcRegistry>();
         services.AddHostedService<WriteBehind>();
         services.AddSingleton<ChangeFeed>();
         services.AddHostedService<ChangeListener>();
@@ -141,6 +145,10 @@ public static class LatchkeyHost
         api.MapWebhookConfig();
         api.MapExecCredentials();
         api.MapAudit();
+        api.MapUsers();
+        api.MapGroups();
+        api.MapPolicies();
+        api.MapVpcs();
         app.MapConsole();
         return app;
     }

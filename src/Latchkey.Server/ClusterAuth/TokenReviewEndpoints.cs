@@ -22,7 +22,8 @@ internal static class TokenReviewEndpoints
     }
 
     private static async Task<IResult> ReviewAsync(
-        string version, HttpContext http, WebhookCallers callers, TokenVerifier verifier, AccessEvaluator access, LatchkeyMetrics metrics, AuditLog audit)
+        string version, HttpContext http, WebhookCallers callers, TokenVerifier verifier, AccessEvaluator access, PolicyCache policies,
+        LatchkeyMetrics metrics, AuditLog audit)
     {
         var (cluster, review, error) = await ReviewRequests.ReadAsync<TokenReview>(http, callers, version, Group, "TokenReview");
         if (error is not null)
@@ -37,7 +38,7 @@ internal static class TokenReviewEndpoints
 
         var spec = review!.Spec!;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var verdict = await DecideAsync(cluster!, spec, verifier, access, http.Connection.RemoteIpAddress?.ToString());
+        var verdict = await DecideAsync(cluster!, spec, verifier, access, policies, http.Connection.RemoteIpAddress?.ToString());
         metrics.Verified("token-review", verdict.Authenticated ? "valid" : "rejected", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!verdict.Authenticated)
         {
@@ -48,7 +49,8 @@ internal static class TokenReviewEndpoints
         return ReviewRequests.Answer(new TokenReview(review.ApiVersion, review.Kind, null, verdict.Status));
     }
 
-    private static async Task<Verdict> DecideAsync(WebhookCaller cluster, TokenReviewSpec spec, TokenVerifier verifier, AccessEvaluator access, string? source)
+    private static async Task<Verdict> DecideAsync(
+        WebhookCaller cluster, TokenReviewSpec spec, TokenVerifier verifier, AccessEvaluator access, PolicyCache policies, string? source)
     {
         var result = await verifier.VerifyAsync(spec.Token, source);
         if (result.Grant is not { } grant)
@@ -90,6 +92,8 @@ internal static class TokenReviewEndpoints
         }
 
         var groups = new List<string> { "latchkey:authenticated", $"latchkey:org:{grant.OrganizationSlug}" };
+        // From the policy cache, like the permissions above: a membership change reaches both on the next request.
+        groups.AddRange((await policies.GroupsOfAsync(grant.OrganizationId, grant.UserId)).Select(name => $"latchkey:group:{name}"));
         if (permissions.Contains(Permissions.ClustersAdmin))
         {
             groups.Add("latchkey:cluster-admin");

@@ -61,6 +61,7 @@ internal static partial class ClusterRules
         }
     }
 
+    /// <summary>A DNS label (RFC 1123): the form of cluster, VPC and zone names.</summary>
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-    private static partial Regex DnsLabel();
+    public static partial Regex DnsLabel();
 }

@@ -7,6 +7,14 @@ internal static class InvitationLinks
 {
     public const string PagePath = "/invite";
 
+    /// <summary>The link to send to the invited person: on Latchkey:PublicUrl when set, else on the address the request came to.</summary>
+    public static string Url(HttpContext http, string code)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var publicUrl = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LatchkeyOptions>>().Value.PublicUrl;
+        return $"{(publicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}").TrimEnd('/')}{PagePath}/{code}";
+    }
+
     /// <summary>
     /// An invitation link is <c>/invite/{code}</c>. Before routing (whose debug log, like others,
     /// names the request path) the code moves from the path into a request feature and the path

@@ -4,7 +4,8 @@ using Latchkey.Server.Verification;
 namespace Latchkey.Server.Iam;
 
 /// <summary>
-/// Answers "may this user do this, here?" from the access policies (default deny). Every door
+/// Answers "may this user do this, here?" from the access policies (default deny), those granted to
+/// the user and to the user's groups alike, narrowed by the scopes of the token asking. Every door
 /// asks here: the REST API, the webhooks and forward-auth.
 /// </summary>
 internal sealed class AccessEvaluator(PolicyCache policies)
@@ -44,27 +45,29 @@ internal sealed class AccessEvaluator(PolicyCache policies)
         return false;
     }
 
-    /// <summary>The clusters on which the caller holds <paramref name="permission"/>; null means every cluster of the organization.</summary>
-    public async Task<HashSet<Guid>?> ClustersWithAsync(Caller caller, string permission, CancellationToken cancellationToken = default)
+    /// <summary>True when the caller may use <paramref name="permission"/> on the organization, or on the VPC <paramref name="vpcId"/>.</summary>
+    public Task<bool> HasOnVpcAsync(Caller caller, string permission, Guid vpcId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var held = await policies.ForUserAsync(caller.OrganizationId, caller.UserId, cancellationToken).ConfigureAwait(false);
-        HashSet<Guid>? owned = held.Any(p => p.ScopeType == PolicyScopeType.Organization && Grants(p, permission))
-            ? null
-            : [.. held.Where(p => p.ScopeType == PolicyScopeType.Cluster && p.ScopeId is not null && Grants(p, permission)).Select(p => p.ScopeId!.Value)];
-        // No scopes, or scopes that grant the permission organization-wide, leave the owner's set as it is.
-        if (caller.Grant.Scopes?.ResourcesFor(permission) is not { } scoped)
-        {
-            return owned;
-        }
-
-        if (owned is not null)
-        {
-            scoped.IntersectWith(owned);
-        }
-
-        return scoped;
+        return caller.Grant.Scopes is { } scopes && !scopes.Allows(permission, vpcId)
+            ? Task.FromResult(false)
+            : HasOnVpcAsync(caller.OrganizationId, caller.UserId, permission, vpcId, cancellationToken);
     }
+
+    /// <summary>True when a policy grants the user <paramref name="permission"/> on the organization, or on the VPC <paramref name="vpcId"/>.</summary>
+    public async Task<bool> HasOnVpcAsync(Guid organizationId, Guid userId, string permission, Guid vpcId, CancellationToken cancellationToken = default)
+    {
+        var held = await policies.ForUserAsync(organizationId, userId, cancellationToken).ConfigureAwait(false);
+        return held.Any(p => Covers(p, PolicyScopeType.Vpc, vpcId) && Grants(p, permission));
+    }
+
+    /// <summary>The clusters on which the caller holds <paramref name="permission"/>; null means every cluster of the organization.</summary>
+    public Task<HashSet<Guid>?> ClustersWithAsync(Caller caller, string permission, CancellationToken cancellationToken = default) =>
+        ScopesWithAsync(caller, permission, PolicyScopeType.Cluster, cancellationToken);
+
+    /// <summary>The VPCs on which the caller holds <paramref name="permission"/>; null means every VPC of the organization.</summary>
+    public Task<HashSet<Guid>?> VpcsWithAsync(Caller caller, string permission, CancellationToken cancellationToken = default) =>
+        ScopesWithAsync(caller, permission, PolicyScopeType.Vpc, cancellationToken);
 
     /// <summary>What this token may do on one cluster: its owner's permissions there, narrowed by its scopes.</summary>
     public async Task<HashSet<string>> PermissionsOnClusterAsync(TokenGrant grant, Guid clusterId, CancellationToken cancellationToken = default)
@@ -94,9 +97,33 @@ internal sealed class AccessEvaluator(PolicyCache policies)
         return granted;
     }
 
-    private static bool Covers(AccessPolicy policy, Guid? clusterId) =>
+    private async Task<HashSet<Guid>?> ScopesWithAsync(Caller caller, string permission, PolicyScopeType scopeType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var held = await policies.ForUserAsync(caller.OrganizationId, caller.UserId, cancellationToken).ConfigureAwait(false);
+        HashSet<Guid>? owned = held.Any(p => p.ScopeType == PolicyScopeType.Organization && Grants(p, permission))
+            ? null
+            : [.. held.Where(p => p.ScopeType == scopeType && p.ScopeId is not null && Grants(p, permission)).Select(p => p.ScopeId!.Value)];
+
+        // No scopes, or scopes that grant the permission organization-wide, leave the owner's set as it is.
+        if (caller.Grant.Scopes?.ResourcesFor(permission) is not { } scoped)
+        {
+            return owned;
+        }
+
+        if (owned is not null)
+        {
+            scoped.IntersectWith(owned);
+        }
+
+        return scoped;
+    }
+
+    private static bool Covers(AccessPolicy policy, Guid? clusterId) => Covers(policy, PolicyScopeType.Cluster, clusterId);
+
+    private static bool Covers(AccessPolicy policy, PolicyScopeType scopeType, Guid? scopeId) =>
         policy.ScopeType == PolicyScopeType.Organization
-        || (clusterId is not null && policy.ScopeType == PolicyScopeType.Cluster && policy.ScopeId == clusterId);
+        || (scopeId is not null && policy.ScopeType == scopeType && policy.ScopeId == scopeId);
 
     private static bool Grants(AccessPolicy policy, string permission) =>
         Roles.PermissionsOf.TryGetValue(policy.Role, out var granted) && granted.Contains(permission);

@@ -16,23 +16,41 @@ internal sealed class PolicyCache(IDbContextFactory<LatchkeyDbContext> store, Ti
     private readonly ConcurrentDictionary<Guid, Entry> entries = new();
     private long generation;
 
-    public async ValueTask<IReadOnlyList<AccessPolicy>> ForUserAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    /// <summary>The policies granted to the user and to every group the user belongs to.</summary>
+    public async ValueTask<IReadOnlyList<AccessPolicy>> ForUserAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default) =>
+        (await EntryAsync(organizationId, userId, cancellationToken).ConfigureAwait(false)).Policies;
+
+    /// <summary>The names of the user's groups, in ordinal order (TokenReview reports them as <c>latchkey:group:&lt;name&gt;</c>).</summary>
+    public async ValueTask<IReadOnlyList<string>> GroupsOfAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default) =>
+        (await EntryAsync(organizationId, userId, cancellationToken).ConfigureAwait(false)).Groups;
+
+    private async ValueTask<Entry> EntryAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var current = Interlocked.Read(ref generation);
         if (entries.TryGetValue(userId, out var entry) && entry.Generation == current && now < entry.FreshUntil)
         {
-            return entry.Policies;
+            return entry;
         }
 
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
+            // Policies and group names are read together and cached as one entry, so that a
+            // membership change can never show up in one and not the other.
             var policies = await db.AccessPolicies.AsNoTracking()
-                .Where(p => p.OrganizationId == organizationId && p.PrincipalType == PrincipalType.User && p.PrincipalId == userId)
+                .Where(p => p.OrganizationId == organizationId
+                    && ((p.PrincipalType == PrincipalType.User && p.PrincipalId == userId)
+                        || (p.PrincipalType == PrincipalType.Group && db.GroupMembers.Any(m => m.GroupId == p.PrincipalId && m.UserId == userId))))
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            entries[userId] = new Entry(policies, current, now + Ttl);
-            return policies;
+            var groups = await db.GroupMembers.AsNoTracking()
+                .Where(m => m.UserId == userId && m.Group.OrganizationId == organizationId)
+                .Select(m => m.Group.Name)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            groups.Sort(StringComparer.Ordinal);
+            entry = new Entry(policies, groups, current, now + Ttl);
+            entries[userId] = entry;
+            return entry;
         }
     }
 
@@ -42,5 +60,5 @@ internal sealed class PolicyCache(IDbContextFactory<LatchkeyDbContext> store, Ti
         entries.Clear();
     }
 
-    private sealed record Entry(IReadOnlyList<AccessPolicy> Policies, long Generation, DateTimeOffset FreshUntil);
+    private sealed record Entry(IReadOnlyList<AccessPolicy> Policies, IReadOnlyList<string> Groups, long Generation, DateTimeOffset FreshUntil);
 }

@@ -1,20 +1,28 @@
+using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Data;
+using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Identity;
 
-internal sealed record MemberInfo(Guid Id, string Email, string DisplayName, bool IsActive, bool InvitationOpen, IReadOnlyList<string> Roles);
+/// <param name="Roles">Roles granted to the member directly on the whole organization.</param>
+internal sealed record MemberInfo(
+    Guid Id, string Email, string DisplayName, bool IsActive, bool InvitationOpen, IReadOnlyList<string> Roles, IReadOnlyList<GroupRef> Groups)
+{
+    public MemberSummary Summary() => new(Id, Email, DisplayName, !IsActive ? "disabled" : InvitationOpen ? "invited" : "active", Roles, Groups);
+}
 
-/// <summary>The outcome of inviting someone: the user and the one-time code, or the field at fault and why.</summary>
-internal sealed record InviteResult(User? User, string? Code, string? Field, string? Message);
+/// <summary>An invited user and the one-time code of their invitation.</summary>
+internal sealed record Invitee(User User, string Code, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// An organization's members, managed by those with iam:manage: list, invite, disable and
-/// re-enable. Each change is audited; disabling makes the user's tokens fail on their next use.
+/// An organization's members, managed by those with iam:manage, from the API and the console:
+/// list, invite, disable and re-enable. Each change is audited; disabling makes the user's tokens
+/// fail on their next use, at every door of every replica.
 /// </summary>
 internal sealed class Members(
     AccessEvaluator access, ChangeFeed changes, Invitations invitations, AuditLog audit, TimeProvider time)
@@ -24,54 +32,61 @@ internal sealed class Members(
     public Task<bool> MayManageAsync(Caller caller, CancellationToken cancellationToken) =>
         access.HasAsync(caller, Permissions.IamManage, cancellationToken: cancellationToken);
 
-    public async Task<List<MemberInfo>> ListAsync(LatchkeyDbContext db, Caller caller, CancellationToken cancellationToken)
+    /// <summary>The members (or the one with <paramref name="only"/>), by email, with their roles on the organization and their groups.</summary>
+    public async Task<List<MemberInfo>> ListAsync(LatchkeyDbContext db, Caller caller, CancellationToken cancellationToken, Guid? only = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
         var now = time.GetUtcNow();
-        var users = await db.Users.AsNoTracking().Where(u => u.OrganizationId == caller.OrganizationId).OrderBy(u => u.NormalizedEmail)
+        var users = await db.Users.AsNoTracking().Where(u => u.OrganizationId == caller.OrganizationId && (only == null || u.Id == only)).OrderBy(u => u.NormalizedEmail)
             .Select(u => new { u.Id, u.Email, u.DisplayName, u.IsActive, Open = db.Invitations.Any(i => i.UserId == u.Id && i.UsedAt == null && i.ExpiresAt > now) })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var roles = (await db.AccessPolicies.AsNoTracking()
-                .Where(p => p.OrganizationId == caller.OrganizationId && p.PrincipalType == PrincipalType.User && p.ScopeType == PolicyScopeType.Organization)
+                .Where(p => p.OrganizationId == caller.OrganizationId && p.PrincipalType == PrincipalType.User && p.ScopeType == PolicyScopeType.Organization
+                    && (only == null || p.PrincipalId == only))
                 .Select(p => new { p.PrincipalId, p.Role }).ToListAsync(cancellationToken).ConfigureAwait(false))
             .ToLookup(p => p.PrincipalId, p => p.Role);
-        return [.. users.Select(u => new MemberInfo(u.Id, u.Email, u.DisplayName, u.IsActive, u.Open, [.. roles[u.Id].Order(StringComparer.Ordinal)]))];
+        var groups = (await db.GroupMembers.AsNoTracking()
+                .Where(m => m.Group.OrganizationId == caller.OrganizationId && (only == null || m.UserId == only))
+                .OrderBy(m => m.Group.NormalizedName)
+                .Select(m => new { m.UserId, Group = new GroupRef(m.GroupId, m.Group.Name) }).ToListAsync(cancellationToken).ConfigureAwait(false))
+            .ToLookup(m => m.UserId, m => m.Group);
+        return [.. users.Select(u => new MemberInfo(u.Id, u.Email, u.DisplayName, u.IsActive, u.Open, [.. roles[u.Id].Order(StringComparer.Ordinal)], [.. groups[u.Id]]))];
     }
 
     /// <param name="role">A built-in role to grant on the whole organization, or null for a plain member.</param>
-    public async Task<InviteResult> InviteAsync(
+    public async Task<Outcome<Invitee>> InviteAsync(
         LatchkeyDbContext db, HttpContext http, Caller caller, string? email, string? displayName, string? role, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
         if (!await MayManageAsync(caller, cancellationToken).ConfigureAwait(false))
         {
-            return new InviteResult(null, null, null, "Inviting members needs the org-admin role.");
+            return Refused.Forbidden("Inviting members needs the org-admin role.");
         }
 
         email = email?.Trim();
         if (string.IsNullOrEmpty(email) || email.Length > 254 || email.Count(c => c == '@') != 1 || email[0] == '@' || email[^1] == '@'
             || email.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            return new InviteResult(null, null, "email", "Give the email address of the person to invite, such as dev@example.com.");
+            return Refused.Invalid("email", "Give the email address of the person to invite, such as dev@example.com.");
         }
 
         displayName = string.IsNullOrWhiteSpace(displayName) ? email.Split('@')[0] : displayName.Trim();
         if (displayName.Length > MaxDisplayNameLength || displayName.Any(char.IsControl))
         {
-            return new InviteResult(null, null, "displayName", $"The name may be at most {MaxDisplayNameLength} characters, without line breaks.");
+            return Refused.Invalid("displayName", $"The name may be at most {MaxDisplayNameLength} characters, without line breaks.");
         }
 
         if (role is not null && !Roles.PermissionsOf.ContainsKey(role))
         {
-            return new InviteResult(null, null, "role", "Choose one of the listed roles.");
+            return Refused.Invalid("role", $"'{role}' is not a role. The roles are: {PolicyRequests.RoleList}.");
         }
 
         var normalized = email.ToLowerInvariant();
         if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken).ConfigureAwait(false))
         {
-            return new InviteResult(null, null, "email", "Someone with this email address already has an account.");
+            return Refused.Conflict("Someone with this email address already has an account.", "email");
         }
 
         var now = time.GetUtcNow();
@@ -106,36 +121,46 @@ internal sealed class Members(
         db.AuditEvents.Add(audit.Event(http, "user.invite", "success", caller.Grant, "user", user.Email, role is null ? "member" : $"member with role {role}"));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await changes.PoliciesChangedAsync().ConfigureAwait(false);
-        return new InviteResult(user, code, null, null);
+        return new Invitee(user, code, db.Invitations.Local.Single(i => i.UserId == user.Id).ExpiresAt);
     }
 
     /// <summary>Disables or re-enables a member of the caller's organization. Null when done, else why not.</summary>
-    public async Task<string?> SetActiveAsync(LatchkeyDbContext db, HttpContext http, Caller caller, Guid userId, bool active, CancellationToken cancellationToken)
+    public async Task<Refused?> SetActiveAsync(LatchkeyDbContext db, HttpContext http, Caller caller, Guid userId, bool active, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
+        var action = active ? "user.enable" : "user.disable";
         if (!await MayManageAsync(caller, cancellationToken).ConfigureAwait(false))
         {
-            return "Disabling members needs the org-admin role.";
+            return await audit.DeniedAsync(db, http, caller, action, "user", userId.ToString(),
+                Refused.Forbidden("Disabling and enabling members needs the org-admin role."), cancellationToken).ConfigureAwait(false);
         }
 
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == caller.OrganizationId, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
-            return "There is no such member in your organization.";
+            return await audit.DeniedAsync(db, http, caller, action, "user", userId.ToString(),
+                Refused.NotFound("There is no such member in your organization."), cancellationToken).ConfigureAwait(false);
         }
 
-        if (user.Id == caller.UserId)
+        if (user.IsActive == active)
         {
-            return "You cannot disable your own account; ask another admin.";
+            return null;
         }
 
-        if (user.IsActive != active)
+        if (!active && user.Id == caller.UserId)
         {
-            user.IsActive = active;
-            db.AuditEvents.Add(audit.Event(http, active ? "user.enable" : "user.disable", "success", caller.Grant, "user", user.Email));
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return Refused.Conflict("You cannot disable your own account; ask another admin.");
         }
+
+        if (!active && await LastAdmin.WouldGoAsync(db, caller.OrganizationId, h => h.UserId == userId, cancellationToken).ConfigureAwait(false))
+        {
+            return LastAdmin.Refusal;
+        }
+
+        user.IsActive = active;
+        db.AuditEvents.Add(audit.Event(http, action, "success", caller.Grant, "user", user.Email));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
         // Verified tokens are remembered per digest: every replica forgets the user's now, so the next use asks the store.
         await changes.UserChangedAsync(user.Id).ConfigureAwait(false);

@@ -11,12 +11,23 @@ internal static class ScopeNames
     public static async Task<Dictionary<Guid, string>> LoadAsync(LatchkeyDbContext db, Guid organizationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return await db.Clusters.AsNoTracking().Where(c => c.OrganizationId == organizationId)
+        var names = await db.Clusters.AsNoTracking().Where(c => c.OrganizationId == organizationId)
             .ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken).ConfigureAwait(false);
+        foreach (var vpc in await db.Vpcs.AsNoTracking().Where(v => v.OrganizationId == organizationId)
+            .Select(v => new { v.Id, v.Name }).ToListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names[vpc.Id] = vpc.Name;
+        }
+
+        return names;
     }
 
-    public static Task<Guid?> FindVpcAsync(LatchkeyDbContext db, Guid organizationId, string name, CancellationToken cancellationToken) =>
-        Task.FromResult<Guid?>(null);
+    public static async Task<Guid?> FindVpcAsync(LatchkeyDbContext db, Guid organizationId, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.Vpcs.AsNoTracking().Where(v => v.OrganizationId == organizationId && v.Name == name)
+            .Select(v => (Guid?)v.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The scopes as written in requests: <c>clusters:view:prod-1</c>; a resource since deleted shows as <c>(deleted)</c>.</summary>
     public static IReadOnlyList<string>? Describe(TokenScopeSet? scopes, IReadOnlyDictionary<Guid, string> names)

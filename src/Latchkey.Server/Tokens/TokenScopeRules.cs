@@ -45,8 +45,7 @@ internal sealed class TokenScopeRules(AccessEvaluator access)
                 return (null, ("scopes", error));
             }
 
-            if (!await access.HasAsync(organization.Id, caller.UserId, entry.Permission, entry.ResourceId, cancellationToken).ConfigureAwait(false)
-                && entry.Permission != Permissions.TokensOwn)
+            if (!await OwnerHoldsAsync(organization.Id, caller.UserId, entry, cancellationToken).ConfigureAwait(false))
             {
                 return (null, ("scopes", $"'{text}' is wider than your own rights: you do not hold {entry.Permission} "
                     + (entry.ResourceId is null ? "on the whole organization (name a cluster or VPC you hold it on, if any)." : "there.")));
@@ -63,6 +62,12 @@ internal sealed class TokenScopeRules(AccessEvaluator access)
         var scopes = TokenScopeSet.Of(entries);
         return MintableError(scopes, organization) is { } policyError ? (null, policyError) : (scopes, null);
     }
+
+    private async Task<bool> OwnerHoldsAsync(Guid organizationId, Guid userId, TokenScope entry, CancellationToken cancellationToken) =>
+        entry.Permission == Permissions.TokensOwn
+        || (TokenScopeSet.Grantable[entry.Permission] == ScopeResource.Vpc && entry.ResourceId is { } vpcId
+            ? await access.HasOnVpcAsync(organizationId, userId, entry.Permission, vpcId, cancellationToken).ConfigureAwait(false)
+            : await access.HasAsync(organizationId, userId, entry.Permission, entry.ResourceId, cancellationToken).ConfigureAwait(false));
 
     private static (string Field, string Message)? MintableError(TokenScopeSet? scopes, Organization organization)
     {

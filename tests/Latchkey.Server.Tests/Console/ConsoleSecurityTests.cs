@@ -53,7 +53,11 @@ public class ConsoleSecurityTests
             Assert.DoesNotContain(link, member.Html, StringComparison.Ordinal);
         }
 
-        foreach (var page in new[] { "/audit", "/settings", "/settings/invite", "/clusters/add", "/clusters/prod-1/remove", $"/tokens/{otherToken.Id}/delete" })
+        foreach (var page in new[]
+        {
+            "/audit", "/settings", "/settings/invite", "/settings/groups", $"/settings/groups/{Guid.CreateVersion7()}", "/settings/policies", "/settings/vpcs",
+            "/clusters/add", "/clusters/prod-1/remove", $"/tokens/{otherToken.Id}/delete",
+        })
         {
             Assert.True((await member.GetAsync(page)).StatusCode == HttpStatusCode.NotFound, $"{page} answered {(int)member.Last!.StatusCode}");
             Assert.Contains("Not found", member.Html, StringComparison.Ordinal);
@@ -65,12 +69,21 @@ public class ConsoleSecurityTests
         var token = member.AntiforgeryToken();
         Assert.Equal(HttpStatusCode.NotFound, (await member.PostAsync("/clusters/prod-1", new() { ["__RequestVerificationToken"] = token })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await member.PostAsync("/settings/invite", new() { ["email"] = "x@example.test", ["__RequestVerificationToken"] = token })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await member.PostAsync("/settings/groups", new() { ["name"] = "mine", ["__RequestVerificationToken"] = token })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await member.PostAsync("/settings/vpcs", new() { ["Vpc.Name"] = "mine", ["Vpc.Zone"] = "eu-1", ["Vpc.Cidr"] = "10.0.0.0/8", ["__RequestVerificationToken"] = token })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await member.PostAsync("/settings/policies", new()
+        {
+            ["principal"] = $"user:{await app.WithStoreAsync(db => Task.FromResult(db.Users.Single(u => u.Email == Member).Id))}", ["grant"] = "role:org-admin", ["scope"] = "organization",
+            ["__RequestVerificationToken"] = token,
+        })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await member.PostAsync($"/tokens/{otherToken.Id}/delete", new() { ["__RequestVerificationToken"] = token })).StatusCode);
         await member.GetAsync("/tokens?owner=all");
         Assert.DoesNotContain(otherToken.Id, member.Html, StringComparison.Ordinal);
 
         Assert.Equal(0, await app.WithStoreAsync(db => Task.FromResult(db.ClusterCredentials.Count(c => c.CreatedByUserId != null && db.Users.Any(u => u.Id == c.CreatedByUserId && u.Email == Member)))));
         Assert.Equal(0, await app.WithStoreAsync(db => Task.FromResult(db.Users.Count(u => u.Email == "x@example.test"))));
+        Assert.Equal(0, await app.WithStoreAsync(db => Task.FromResult(db.Groups.Count() + db.Vpcs.Count())));
+        Assert.Equal(1, await app.WithStoreAsync(db => Task.FromResult(db.AccessPolicies.Count(p => p.Role == Roles.OrgAdmin))));
         using var admin = app.Client(otherToken.Secret);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/whoami")).StatusCode);
     }
@@ -85,7 +98,8 @@ public class ConsoleSecurityTests
         string[] pages =
         [
             "/tokens", "/tokens?owner=all&status=active", "/tokens/new", $"/tokens/{token.Id}/delete", "/clusters", "/clusters/add",
-            "/clusters/prod-1", "/clusters/prod-1/remove", "/audit", "/settings", "/settings/invite", "/signout", "/no-such-page",
+            "/clusters/prod-1", "/clusters/prod-1/remove", "/audit", "/settings", "/settings/invite", "/settings/groups", "/settings/policies",
+            "/settings/vpcs", "/signout", "/no-such-page",
             "/tokens/nothing/delete", "/static/console.css", "/static/console.js",
         ];
         foreach (var page in pages)

@@ -60,6 +60,39 @@ public class PermissionMatrixTests
         new("GET /api/v1/clusters/{name}/rbac", Permissions.ClustersView, w => Succeeds(w.Me.GetAsync("/api/v1/clusters/prod-1/rbac"))),
         new("GET /api/v1/audit", Permissions.AuditRead, w => Succeeds(w.Me.GetAsync("/api/v1/audit"))),
         new("GET /api/v1/audit/export", Permissions.AuditRead, w => Succeeds(w.Me.GetAsync("/api/v1/audit/export"))),
+        new("POST /api/v1/tokens/revoke-leaked", null, w => Succeeds(w.Anonymous.PostAsJsonAsync("/api/v1/tokens/revoke-leaked", new { tokens = new[] { "lk_notatoken" } }))),
+        new("GET /api/v1/users/", Permissions.IamManage, w => Succeeds(w.Me.GetAsync("/api/v1/users"))),
+        new("POST /api/v1/users/", Permissions.IamManage, w => Succeeds(w.Me.PostAsJsonAsync("/api/v1/users", new InviteMemberRequest($"{w.NewName()}@example.test")))),
+        new("GET /api/v1/users/{id:guid}", Permissions.IamManage, async w => await Succeeds(w.Me.GetAsync($"/api/v1/users/{await w.BobsIdAsync()}"))),
+        new("POST /api/v1/users/{id:guid}/disable", Permissions.IamManage, async w => await Succeeds(w.Me.PostAsync($"/api/v1/users/{await w.SpareUserAsync()}/disable", null))),
+        new("POST /api/v1/users/{id:guid}/enable", Permissions.IamManage, async w => await Succeeds(w.Me.PostAsync($"/api/v1/users/{await w.SpareUserAsync()}/enable", null))),
+        new("GET /api/v1/groups/", Permissions.IamManage, w => Succeeds(w.Me.GetAsync("/api/v1/groups"))),
+        new("POST /api/v1/groups/", Permissions.IamManage, w => Succeeds(w.Me.PostAsJsonAsync("/api/v1/groups", new GroupNameRequest(w.NewName())))),
+        new("GET /api/v1/groups/{id:guid}", Permissions.IamManage, async w => await Succeeds(w.Me.GetAsync($"/api/v1/groups/{await w.SpareGroupAsync()}"))),
+        new("PATCH /api/v1/groups/{id:guid}", Permissions.IamManage, async w => await Succeeds(w.Me.PatchAsJsonAsync($"/api/v1/groups/{await w.SpareGroupAsync()}", new GroupNameRequest(w.NewName())))),
+        new("DELETE /api/v1/groups/{id:guid}", Permissions.IamManage, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/groups/{await w.SpareGroupAsync()}"))),
+        new("PUT /api/v1/groups/{id:guid}/members/{userId:guid}", Permissions.IamManage, async w =>
+            await Succeeds(w.Me.PutAsync($"/api/v1/groups/{await w.SpareGroupAsync()}/members/{await w.BobsIdAsync()}", null))),
+        new("DELETE /api/v1/groups/{id:guid}/members/{userId:guid}", Permissions.IamManage, async w =>
+        {
+            var group = await w.SpareGroupAsync();
+            var bob = await w.BobsIdAsync();
+            Assert.True((await w.Admin.PutAsync($"/api/v1/groups/{group}/members/{bob}", null)).IsSuccessStatusCode);
+            return await Succeeds(w.Me.DeleteAsync($"/api/v1/groups/{group}/members/{bob}"));
+        }),
+        new("GET /api/v1/policies/", Permissions.IamManage, w => Succeeds(w.Me.GetAsync("/api/v1/policies"))),
+        new("POST /api/v1/policies/", Permissions.IamManage, async w => await Succeeds(w.Me.PostAsJsonAsync("/api/v1/policies",
+            new CreatePolicyRequest(new PrincipalRequest("user", await w.SpareUserAsync()), new ScopeRequest("organization"), Roles.MetricsReader)))),
+        new("GET /api/v1/policies/{id:guid}", Permissions.IamManage, async w => await Succeeds(w.Me.GetAsync($"/api/v1/policies/{await w.SparePolicyAsync()}"))),
+        new("DELETE /api/v1/policies/{id:guid}", Permissions.IamManage, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/policies/{await w.SparePolicyAsync()}"))),
+        new("GET /api/v1/vpcs/", Permissions.VpcsView, async w =>
+        {
+            var vpc = await w.SpareVpcAsync();
+            return (await Api.ReadAsync<List<VpcInfo>>(await w.Me.GetAsync("/api/v1/vpcs"))).Any(v => v.Id == vpc);
+        }),
+        new("POST /api/v1/vpcs/", Permissions.VpcsManage, w => Succeeds(w.Me.PostAsJsonAsync("/api/v1/vpcs", new CreateVpcRequest(w.NewName(), "eu-1", "10.1.0.0/16")))),
+        new("GET /api/v1/vpcs/{id:guid}", Permissions.VpcsView, async w => await Succeeds(w.Me.GetAsync($"/api/v1/vpcs/{await w.SpareVpcAsync()}"))),
+        new("DELETE /api/v1/vpcs/{id:guid}", Permissions.VpcsManage, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/vpcs/{await w.SpareVpcAsync()}"))),
         new("TokenReview", Permissions.ClustersView, async w => (await w.TokenReviewAsync()).GetProperty("authenticated").GetBoolean()),
         new("TokenReview group latchkey:cluster-admin", Permissions.ClustersAdmin, async w => (await w.TokenReviewAsync()).TryGetProperty("user", out var user)
             && user.GetProperty("groups").EnumerateArray().Any(g => g.GetString() == "latchkey:cluster-admin")),
@@ -178,6 +211,26 @@ public class PermissionMatrixTests
             var name = NewName();
             Assert.Equal(HttpStatusCode.Created, (await Admin.PostAsJsonAsync("/api/v1/clusters", new CreateClusterRequest(name, "https://spare.example.test"))).StatusCode);
             return name;
+        }
+
+        public async Task<Guid> SpareUserAsync()
+        {
+            var email = $"{NewName()}@example.test";
+            await App.AddUserAsync(email);
+            return await App.WithStoreAsync(db => Task.FromResult(db.Users.Single(u => u.Email == email).Id));
+        }
+
+        public async Task<Guid> SpareGroupAsync() =>
+            (await Api.ReadAsync<GroupInfo>(await Admin.PostAsJsonAsync("/api/v1/groups", new GroupNameRequest(NewName())))).Id;
+
+        public async Task<Guid> SpareVpcAsync() =>
+            (await Api.ReadAsync<VpcInfo>(await Admin.PostAsJsonAsync("/api/v1/vpcs", new CreateVpcRequest(NewName(), "eu-1", "10.0.0.0/16")))).Id;
+
+        public async Task<Guid> SparePolicyAsync()
+        {
+            var created = await Api.ReadAsync<List<PolicyInfo>>(await Admin.PostAsJsonAsync("/api/v1/policies",
+                new CreatePolicyRequest(new PrincipalRequest("user", await SpareUserAsync()), new ScopeRequest("organization"), Roles.LogsReader)));
+            return Assert.Single(created).Id;
         }
 
         public async Task<JsonElement> TokenReviewAsync() =>

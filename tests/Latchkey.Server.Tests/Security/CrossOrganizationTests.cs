@@ -32,10 +32,25 @@ public class CrossOrganizationTests
         ("GET /api/v1/clusters/{name}/webhook-config", (c, v) => c.GetAsync($"/api/v1/clusters/{v}/webhook-config"), a => a.ClusterName),
         ("GET /api/v1/clusters/{name}/rbac", (c, v) => c.GetAsync($"/api/v1/clusters/{v}/rbac"), a => a.ClusterName),
         ("POST /api/v1/tokens/ with kubeconfig", (c, v) => c.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("k", Kubeconfig: new KubeconfigRequest(v))), a => a.ClusterName),
+        ("GET /api/v1/users/{id}", (c, v) => c.GetAsync($"/api/v1/users/{v}"), a => a.UserId),
+        ("POST /api/v1/users/{id}/disable", (c, v) => c.PostAsync($"/api/v1/users/{v}/disable", null), a => a.UserId),
+        ("POST /api/v1/users/{id}/enable", (c, v) => c.PostAsync($"/api/v1/users/{v}/enable", null), a => a.UserId),
+        ("GET /api/v1/groups/{id}", (c, v) => c.GetAsync($"/api/v1/groups/{v}"), a => a.GroupId),
+        ("PATCH /api/v1/groups/{id}", (c, v) => c.PatchAsJsonAsync($"/api/v1/groups/{v}", new GroupNameRequest("renamed")), a => a.GroupId),
+        ("DELETE /api/v1/groups/{id}", (c, v) => c.DeleteAsync($"/api/v1/groups/{v}"), a => a.GroupId),
+        ("PUT /api/v1/groups/{id}/members/{userId}", (c, v) => c.PutAsync($"/api/v1/groups/{v}/members/{v}", null), a => a.GroupId),
+        ("DELETE /api/v1/groups/{id}/members/{userId} (user)", (c, v) => c.DeleteAsync($"/api/v1/groups/{Guid.Empty}/members/{v}"), a => a.UserId),
+        ("GET /api/v1/policies/{id}", (c, v) => c.GetAsync($"/api/v1/policies/{v}"), a => a.PolicyId),
+        ("DELETE /api/v1/policies/{id}", (c, v) => c.DeleteAsync($"/api/v1/policies/{v}"), a => a.PolicyId),
+        ("POST /api/v1/policies/ for A's user", (c, v) => c.PostAsJsonAsync("/api/v1/policies",
+            new CreatePolicyRequest(new PrincipalRequest("user", Guid.Parse(v)), new ScopeRequest("organization"), Roles.OrgAdmin)), a => a.UserId),
+        ("GET /api/v1/vpcs/{id}", (c, v) => c.GetAsync($"/api/v1/vpcs/{v}"), a => a.VpcId),
+        ("DELETE /api/v1/vpcs/{id}", (c, v) => c.DeleteAsync($"/api/v1/vpcs/{v}"), a => a.VpcId),
+        ("POST /api/v1/tokens/ with VPC scopes", (c, v) => c.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("s", Scopes: [$"vpcs:view:{v}"])), a => a.VpcName),
         ("POST /api/v1/tokens/ with scopes", (c, v) => c.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("s", Scopes: [$"clusters:view:{v}"])), a => a.ClusterName),
     ];
 
-    private sealed record Objects(string TokenId, string UserId, string ClusterName);
+    private sealed record Objects(string TokenId, string UserId, string ClusterName, string GroupId, string PolicyId, string VpcId, string VpcName);
 
     [Fact]
     public async Task Nothing_of_one_organization_is_visible_or_changeable_from_another_whatever_the_role_or_id()
@@ -45,7 +60,13 @@ public class CrossOrganizationTests
         var jane = await app.AddUserAsync("jane@a.test", role: Roles.ClusterViewer);
         var token = await app.CreateTokenAsync(jane, new CreateTokenRequest("a's"));
         var janeId = await app.WithStoreAsync(db => Task.FromResult(db.Users.Single(u => u.Email == "jane@a.test").Id));
-        var real = new Objects(token.Id, janeId.ToString(), "prod-1");
+        using var adminA = app.Client(await app.LoginAsync());
+        var group = await Api.ReadAsync<GroupInfo>(await adminA.PostAsJsonAsync("/api/v1/groups", new GroupNameRequest("a-team")));
+        Assert.True((await adminA.PutAsync($"/api/v1/groups/{group.Id}/members/{janeId}", null)).IsSuccessStatusCode);
+        var vpc = await Api.ReadAsync<VpcInfo>(await adminA.PostAsJsonAsync("/api/v1/vpcs", new CreateVpcRequest("a-net", "eu-1", "10.0.0.0/16")));
+        var policy = Assert.Single(await Api.ReadAsync<List<PolicyInfo>>(await adminA.PostAsJsonAsync("/api/v1/policies",
+            new CreatePolicyRequest(new PrincipalRequest("group", group.Id), new ScopeRequest("vpc", vpc.Id), Roles.VpcViewer))));
+        var real = new Objects(token.Id, janeId.ToString(), "prod-1", group.Id.ToString(), policy.Id.ToString(), vpc.Id.ToString(), "a-net");
         var otherOrg = await app.AddOrganizationAsync("other");
         using var other = app.Client(await app.AddUserAsync(OtherEmail, otherOrg));
         var before = await SnapshotAsync(app);
@@ -97,7 +118,10 @@ public class CrossOrganizationTests
         var credentials = await db.ClusterCredentials.CountAsync(c => c.Cluster.OrganizationId == a.Id);
         var users = await db.Users.Where(u => u.OrganizationId == a.Id).OrderBy(u => u.Email).Select(u => $"{u.Email}:{u.IsActive}").ToListAsync();
         var policies = await db.AccessPolicies.CountAsync(p => p.OrganizationId == a.Id);
-        return string.Join('|', [.. tokens, .. clusters, .. users, $"credentials {credentials}", $"policies {policies}",
+        var groups = await db.Groups.Where(g => g.OrganizationId == a.Id).OrderBy(g => g.Name).Select(g => g.Name).ToListAsync();
+        var members = await db.GroupMembers.CountAsync();
+        var vpcs = await db.Vpcs.Where(v => v.OrganizationId == a.Id).OrderBy(v => v.Name).Select(v => v.Name).ToListAsync();
+        return string.Join('|', [.. tokens, .. clusters, .. users, .. groups, .. vpcs, $"members {members}", $"credentials {credentials}", $"policies {policies}",
             $"policy {a.MaxTokenLifetimeDays} {a.AllowNoExpiration} {a.MintablePermissions}"]);
     });
 }

@@ -73,9 +73,9 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
             return NotFound();
         }
 
-        if (await members.SetActiveAsync(db, HttpContext, Me.Caller, user, active, cancellationToken) is { } problem)
+        if (await members.SetActiveAsync(db, HttpContext, Me.Caller, user, active, cancellationToken) is { } refused)
         {
-            Errors["members"] = problem;
+            Errors["members"] = refused.Message;
             return await OnGetAsync(cancellationToken);
         }
 

@@ -31,14 +31,14 @@ internal sealed class InviteModel(LatchkeyDbContext db, Members members) : Conso
         }
 
         NoStore();
-        var result = await members.InviteAsync(db, HttpContext, Me.Caller, Email, DisplayName, string.IsNullOrEmpty(Role) ? null : Role, cancellationToken);
-        if (result.Code is not { } code)
+        var outcome = await members.InviteAsync(db, HttpContext, Me.Caller, Email, DisplayName, string.IsNullOrEmpty(Role) ? null : Role, cancellationToken);
+        if (outcome.Value is not { } invitee)
         {
-            Errors[result.Field ?? ""] = result.Message!;
+            Errors[outcome.Refused!.Field ?? ""] = outcome.Refused.Message;
             return Page();
         }
 
-        Link = $"{Request.Scheme}://{Request.Host}{InvitationLinks.PagePath}/{code}";
+        Link = InvitationLinks.Url(HttpContext, invitee.Code);
         return Page();
     }
 }
