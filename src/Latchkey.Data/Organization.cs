@@ -12,5 +12,8 @@ public sealed class Organization
     /// <summary>Whether members may create tokens that never expire.</summary>
     public bool AllowNoExpiration { get; set; }
 
+    /// <summary>Tokens unused for this many days are revoked (their owners are warned first); null turns this off.</summary>
+    public int? IdleRevokeDays { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }
