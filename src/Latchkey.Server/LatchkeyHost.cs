@@ -14,6 +14,7 @@ using Latchkey.Server.Iam;
 using Latchkey.Server.Observability;
 using Latchkey.Server.Identity;
 using Latchkey.Server.Kubeconfigs;
+using Latchkey.Server.Lifecycle;
 using Latchkey.Server.Notifications;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
@@ -88,6 +89,13 @@ public static class LatchkeyHost
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<AuditQuery>();
         services.AddSingleton<OwnerNotices>();
+        services.AddSingleton<UsageRecorder>();
+        services.AddSingleton<RotationRetirement>();
+        services.AddSingleton<TokenRotation>();
+        services.AddSingleton<RotationSweep>();
+        services.AddSingleton<IdleTokenCleanup>();
+        services.AddSingleton<UsagePruning>();
+        services.AddHostedService<LifecycleJobs>();
 
         // No default scheme (not even the implicit one a single scheme would become): the REST API
         // authenticates users by bearer token only, the console by its own cookie only. The webhooks
@@ -130,6 +138,7 @@ public static class LatchkeyHost
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLogin();
         api.MapTokens();
+        api.MapTokenLifecycle();
         api.MapClusters();
         api.MapWebhookConfig();
         api.MapExecCredentials();

@@ -5,6 +5,7 @@ namespace Latchkey.Core.Contracts;
 /// <summary>
 /// Exactly one way to say when the token expires may be given; none means the default (30 days).
 /// With <see cref="Kubeconfig"/>, the response also holds a kubeconfig for that cluster with the new secret in it.
+/// With <see cref="AllowedCidrs"/>, the token works only from those networks (such as <c>10.0.0.0/8</c>).
 /// </summary>
 public sealed record CreateTokenRequest(
     string? Name,
@@ -12,7 +13,8 @@ public sealed record CreateTokenRequest(
     DateTimeOffset? ExpiresAt = null,
     int? ExpiresInDays = null,
     bool? NoExpiration = null,
-    KubeconfigRequest? Kubeconfig = null);
+    KubeconfigRequest? Kubeconfig = null,
+    IReadOnlyList<string>? AllowedCidrs = null);
 
 /// <summary>The cluster (by name) to write a kubeconfig for; the caller must be allowed to use it.</summary>
 public sealed record KubeconfigRequest(string? Cluster);
@@ -25,7 +27,9 @@ public sealed record CreatedToken(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt,
     string Secret,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Kubeconfig = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Kubeconfig = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? AllowedCidrs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RotationInfo? Replaces = null);
 
 [JsonConverter(typeof(JsonStringEnumConverter<TokenStatus>))]
 public enum TokenStatus
@@ -48,6 +52,10 @@ public sealed record TokenInfo(
     string? LastUsedFrom,
     DateTimeOffset? RevokedAt,
     string CreatedVia,
-    TokenOwner Owner);
+    TokenOwner Owner,
+    IReadOnlyList<string>? AllowedCidrs = null,
+    string? ReplacedBy = null,
+    DateTimeOffset? RetiresAt = null,
+    string? RevocationReason = null);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

@@ -42,6 +42,18 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
         };
     }
 
+    /// <summary>An event of Latchkey's own doing (a background job, a rotation retiring its old token): no request, no actor.</summary>
+    public AuditEvent SystemEvent(string action, string outcome, Guid organizationId, string targetType, string targetId, string detail) => new()
+    {
+        Time = time.GetUtcNow(),
+        OrganizationId = organizationId,
+        Action = action,
+        Outcome = outcome,
+        TargetType = targetType,
+        TargetId = targetId,
+        Detail = detail.Length > 500 ? detail[..500] : detail,
+    };
+
     /// <summary>Queues an event to be written soon. Never blocks; when the queue is full the event is dropped and logged.</summary>
     public void Enqueue(AuditEvent auditEvent)
     {

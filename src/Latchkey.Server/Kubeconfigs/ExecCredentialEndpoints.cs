@@ -49,6 +49,8 @@ internal static class ExecCredentialEndpoints
 
         var (token, secret) = issuer.Issue(owner, $"kubectl credential for {cluster.Name}",
             "Short-lived token for kubectl, made by 'latchkey credential'.", expiresAt, "exec");
+        // Nor may it be used from where the token that asks may not.
+        token.AllowedCidrs = TokenNetworks.Format(caller.Grant.Networks);
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "cluster.credential", "success", caller.Grant, "token", token.Id,
             $"exec credential for cluster {cluster.Name}, expires {expiresAt:O}"));

@@ -25,6 +25,12 @@ internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, Latchkey
             return TokenCreationResult.Invalid(textError.Field, textError.Message);
         }
 
+        var (networks, networkError) = TokenNetworks.Check(request.AllowedCidrs);
+        if (networkError is not null)
+        {
+            return TokenCreationResult.Invalid(TokenNetworks.Field, networkError);
+        }
+
         var owner = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == caller.UserId, cancellationToken).ConfigureAwait(false);
         var (expiresAt, error) = TokenRules.Expiration(request, owner.Organization, time.GetUtcNow());
         if (error is { } expirationError)
@@ -34,13 +40,16 @@ internal sealed class TokenCreation(TokenIssuer issuer, AuditLog audit, Latchkey
 
         var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
         var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), note, expiresAt, createdVia);
+        token.AllowedCidrs = networks;
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
-            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}" + (auditNote is null ? "" : $"; {auditNote}")));
+            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}"
+            + (networks is null ? "" : $", only from {networks}") + (auditNote is null ? "" : $"; {auditNote}")));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         Log.TokenCreated(logger, token.Id, owner.Id);
         metrics.TokenCreated();
-        return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret), null, null);
+        return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret,
+            AllowedCidrs: TokenNetworks.List(networks)), null, null);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Data;
@@ -42,6 +43,41 @@ internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes
 
         await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest)).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Revokes on Latchkey's own account (a rotation's old token, an idle token): only while the
+    /// token is live and <paramref name="stillDue"/> holds, so that whichever replica or job run gets
+    /// there first revokes it and the others change nothing. <paramref name="alongside"/> adds rows
+    /// (a notice for the owner) that commit with the revocation, or not at all.
+    /// </summary>
+    /// <returns>True when this call revoked the token.</returns>
+    public async Task<bool> RetireAsync(LatchkeyDbContext db, string id, string reason, string detail,
+        Expression<Func<AccessToken, bool>> stillDue, Action<AccessToken>? alongside, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var now = time.GetUtcNow();
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var changed = await db.AccessTokens.Where(t => t.Id == id && t.RevokedAt == null).Where(stillDue)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevocationReason, reason), cancellationToken)
+                .ConfigureAwait(false);
+            if (changed == 0)
+            {
+                return false;
+            }
+
+            var token = await db.AccessTokens.AsNoTracking().SingleAsync(t => t.Id == id, cancellationToken).ConfigureAwait(false);
+            db.AuditEvents.Add(audit.SystemEvent("token.revoke", "success", token.OrganizationId, "token", token.Id, $"{reason}: {detail}"));
+            alongside?.Invoke(token);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            Log.TokenRetired(logger, token.Id, reason);
+            metrics.TokenRevoked();
+            await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest)).ConfigureAwait(false);
+            return true;
+        }
     }
 
     /// <summary>Someone else's token, or none at all: the same answer either way, and an audit entry.</summary>

@@ -15,6 +15,10 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
     [BindProperty]
     public bool AllowNoExpiration { get; set; }
 
+    /// <summary>Empty: unused tokens are kept.</summary>
+    [BindProperty]
+    public int? IdleRevokeDays { get; set; }
+
     [BindProperty(SupportsGet = true)]
     public string? Done { get; set; }
 
@@ -31,6 +35,7 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
         var organization = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == Me.Caller.OrganizationId, cancellationToken);
         MaxDays = organization.MaxTokenLifetimeDays;
         AllowNoExpiration = organization.AllowNoExpiration;
+        IdleRevokeDays = organization.IdleRevokeDays;
         People = await members.ListAsync(db, Me.Caller, cancellationToken);
         return Page();
     }
@@ -42,7 +47,11 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
             return NotFound();
         }
 
-        if (await policy.UpdateAsync(db, HttpContext, Me.Caller, MaxDays, AllowNoExpiration, cancellationToken) is var (field, message))
+        // Text that is not a number must not read as "empty", which turns idle revocation off.
+        var (field, message) = ModelState.GetFieldValidationState(nameof(IdleRevokeDays)) == Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid
+            ? ("idleRevokeDays", "Revoking idle tokens needs a whole number of days; leave it empty to keep unused tokens.")
+            : await policy.UpdateAsync(db, HttpContext, Me.Caller, MaxDays, AllowNoExpiration, IdleRevokeDays, cancellationToken) ?? default;
+        if (field is not null)
         {
             Errors[field] = message;
             People = await members.ListAsync(db, Me.Caller, cancellationToken);

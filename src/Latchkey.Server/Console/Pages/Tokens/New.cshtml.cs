@@ -2,6 +2,7 @@ using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Clusters;
 using Latchkey.Server.Tokens;
+using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
@@ -32,10 +33,13 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
     [BindProperty]
     public string? Nonce { get; set; }
 
+    /// <summary>Networks the token may be used from, one CIDR per line (or separated by commas or spaces); empty: anywhere.</summary>
+    [BindProperty]
+    public string? AllowedCidrs { get; set; }
+
     public Organization Organization { get; private set; } = null!;
     public IEnumerable<int> Presets => PresetDays.Where(d => d <= Organization.MaxTokenLifetimeDays);
-    public CreatedToken? Created { get; private set; }
-    public List<Cluster> Clusters { get; private set; } = [];
+    public Reveal? Revealed { get; private set; }
     public bool Replayed { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
@@ -64,21 +68,22 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
         }
 
         var result = await creation.CreateAsync(db, HttpContext, Me.Caller, request, "console", cancellationToken);
-        if (result.Created is null)
+        if (result.Created is not { } created)
         {
-            Errors[result.Field is "name" or "note" ? result.Field : "expiration"] = result.Message!;
+            Errors[result.Field is "name" or "note" or TokenNetworks.Field ? result.Field : "expiration"] = result.Message!;
             return Page();
         }
 
-        Created = result.Created;
-        Clusters = await clusters.VisibleAsync(db, Me.Caller, cancellationToken);
+        Revealed = new Reveal(created, await clusters.VisibleAsync(db, Me.Caller, cancellationToken), "Token created",
+            $"“{created.Name}” is ready. Copy its secret now, or download a kubeconfig with it.");
         return Page();
     }
 
     private CreateTokenRequest ToRequest(out string? error)
     {
         error = null;
-        var request = new CreateTokenRequest(Name, Note);
+        var request = new CreateTokenRequest(Name, Note,
+            AllowedCidrs: AllowedCidrs?.Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
         switch (Expiration)
         {
             case "never":

@@ -1,0 +1,22 @@
+namespace Latchkey.Server.Verification;
+
+/// <summary>Where a token was presented: usage is counted per door.</summary>
+internal enum Door
+{
+    Api,
+    Kubernetes,
+    ForwardAuth,
+}
+
+internal static class Doors
+{
+    public static readonly Door[] All = [Door.Api, Door.Kubernetes, Door.ForwardAuth];
+
+    /// <summary>The door's name in the store, the API and the CLI.</summary>
+    public static string Name(this Door door) => door switch
+    {
+        Door.Api => "api",
+        Door.Kubernetes => "kubernetes",
+        _ => "forward-auth",
+    };
+}
