@@ -12,12 +12,18 @@ internal static class TokensCreateCommand
         var expires = new Option<string?>("--expires") { Description = Expiration.Help, HelpName = "when" };
         var note = new Option<string?>("--note") { Description = "What the token is for (up to 1000 characters).", HelpName = "text" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Also print a kubeconfig for this cluster, with the new token in it.", HelpName = "cluster" };
+        var allow = new Option<string[]>("--allow-cidr")
+        {
+            Description = "A network the token may be used from, such as 10.0.0.0/8 (repeat for more; default: anywhere).",
+            HelpName = "cidr",
+        };
         var output = OutputFormat.Option();
-        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, output };
+        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, allow, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = Expiration.Apply(
-                new CreateTokenRequest(parse.GetValue(name), parse.GetValue(note), Kubeconfig: parse.GetValue(kubeconfig) is { } cluster ? new KubeconfigRequest(cluster) : null),
+                new CreateTokenRequest(parse.GetValue(name), parse.GetValue(note), Kubeconfig: parse.GetValue(kubeconfig) is { } cluster ? new KubeconfigRequest(cluster) : null,
+                    AllowedCidrs: parse.GetValue(allow) is { Length: > 0 } cidrs ? cidrs : null),
                 parse.GetValue(expires), env.Time.GetUtcNow());
             using var api = CliConfig.Connect(env);
             return await RunAsync(request, parse.GetValue(output)!, console, api, cancellationToken);
@@ -25,6 +31,7 @@ internal static class TokensCreateCommand
         return command.WithExamples(
             "latchkey tokens create --name ci-deploy --expires 90d --note 'pipeline of the infra repo'",
             "latchkey tokens create --name laptop --expires 2027-01-31 --kubeconfig prod-1",
+            "latchkey tokens create --name ci-deploy --allow-cidr 10.0.0.0/8 --allow-cidr 2001:db8::/32",
             "latchkey tokens create --name nightly -o json | jq -r .secret");
     }
 
@@ -37,12 +44,7 @@ internal static class TokensCreateCommand
             return ExitCodes.Ok;
         }
 
-        var expiry = created.ExpiresAt is null ? "never expires" : $"expires {Table.Time(created.ExpiresAt)} UTC";
-        console.Out.WriteLine($"Created token \"{created.Name}\" (id {created.Id}), {expiry}. Its secret:");
-        console.Out.WriteLine();
-        console.Out.WriteLine($"    {created.Secret}");
-        console.Out.WriteLine();
-        console.Out.WriteLine("Copy it now: it will not be shown again.");
+        WriteSecret(console.Out, $"Created token \"{created.Name}\" (id {created.Id})", created);
         if (created.Kubeconfig is { } kubeconfig)
         {
             console.Out.WriteLine();
@@ -52,5 +54,19 @@ internal static class TokensCreateCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The one place a new secret is printed, after creation and after rotation.</summary>
+    public static void WriteSecret(TextWriter output, string what, CreatedToken created)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(created);
+        var expiry = created.ExpiresAt is null ? "never expires" : $"expires {Table.Time(created.ExpiresAt)} UTC";
+        var networks = created.AllowedCidrs is { Count: > 0 } cidrs ? $", only from {string.Join(", ", cidrs)}" : "";
+        output.WriteLine($"{what}, {expiry}{networks}. Its secret:");
+        output.WriteLine();
+        output.WriteLine($"    {created.Secret}");
+        output.WriteLine();
+        output.WriteLine("Copy it now: it will not be shown again.");
     }
 }

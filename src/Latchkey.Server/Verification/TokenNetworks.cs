@@ -29,9 +29,16 @@ internal static class TokenNetworks
         foreach (var raw in entries)
         {
             var text = raw?.Trim() ?? "";
-            if (!IPNetwork.TryParse(text, out var network))
+            var slash = text.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0 || !IPNetwork.TryParse(text, out var network))
             {
                 return (null, Explain(text));
+            }
+
+            // TryParse clears bits past the prefix; a person who wrote them most likely meant something else, so ask.
+            if (!IPAddress.TryParse(text.AsSpan(0, slash), out var written) || !written.Equals(network.BaseAddress))
+            {
+                return (null, $"'{text}' has host bits set after the /{network.PrefixLength} prefix. Did you mean {network}?");
             }
 
             var canonical = network.ToString();
@@ -80,36 +87,8 @@ internal static class TokenNetworks
         return false;
     }
 
-    private static string Explain(string text)
-    {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0)
-        {
-            return IPAddress.TryParse(text, out var single)
-                ? $"'{text}' is an address, not a network. For this address alone write {single}/{(single.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)}."
-                : $"'{text}' is not a network in CIDR notation, such as 10.0.0.0/8 or 2001:db8::/32.";
-        }
-
-        if (IPAddress.TryParse(text.AsSpan(0, slash), out var address)
-            && int.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix)
-            && prefix <= (address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128))
-        {
-            // The address has bits set past the prefix: say which network the person most likely means.
-            return $"'{text}' has host bits set after the /{prefix} prefix. Did you mean {new IPNetwork(Masked(address, prefix), prefix)}?";
-        }
-
-        return $"'{text}' is not a network in CIDR notation, such as 10.0.0.0/8 or 2001:db8::/32.";
-    }
-
-    private static IPAddress Masked(IPAddress address, int prefix)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var keep = Math.Clamp(prefix - (i * 8), 0, 8);
-            bytes[i] &= (byte)(0xFF << (8 - keep));
-        }
-
-        return new IPAddress(bytes);
-    }
+    private static string Explain(string text) =>
+        text.Contains('/', StringComparison.Ordinal) || !IPAddress.TryParse(text, out var single)
+            ? $"'{text}' is not a network in CIDR notation, such as 10.0.0.0/8 or 2001:db8::/32."
+            : $"'{text}' is an address, not a network. For this address alone write {single}/{(single.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)}.";
 }
