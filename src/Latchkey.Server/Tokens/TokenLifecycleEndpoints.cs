@@ -43,7 +43,7 @@ internal static class TokenLifecycleEndpoints
         string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, UsageRecorder recorder, TokenRevocation revocation,
         TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (await TokenUsageReport.FindVisibleAsync(db, access, caller, id, cancellationToken) is null)
+        if (await VisibleTokens.FindAsync(db, access, caller, id, cancellationToken) is null)
         {
             await revocation.AuditNotFoundAsync(db, http, caller, "token.read", id, cancellationToken);
             return Problems.NotFound("token");

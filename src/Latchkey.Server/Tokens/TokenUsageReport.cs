@@ -1,6 +1,5 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
-using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,29 +9,6 @@ namespace Latchkey.Server.Tokens;
 internal static class TokenUsageReport
 {
     public const int Days = 90;
-
-    /// <summary>
-    /// The token with its owner, when the caller may see it: their own, or any of the organization's
-    /// with tokens:read-all. Null otherwise (someone else's looks like none at all).
-    /// </summary>
-    public static async Task<(AccessToken Token, TokenOwner Owner)?> FindVisibleAsync(
-        LatchkeyDbContext db, AccessEvaluator access, Caller caller, string id, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(access);
-        ArgumentNullException.ThrowIfNull(caller);
-        var found = await db.AccessTokens.AsNoTracking()
-            .Where(t => t.Id == id && t.OrganizationId == caller.OrganizationId)
-            .Select(t => new { Token = t, t.User.Email, t.User.DisplayName })
-            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-        if (found is null || (found.Token.UserId != caller.UserId
-            && !await access.HasAsync(caller, Permissions.TokensReadAll, cancellationToken: cancellationToken).ConfigureAwait(false)))
-        {
-            return null;
-        }
-
-        return (found.Token, new TokenOwner(found.Token.UserId, found.Email, found.DisplayName));
-    }
 
     /// <summary>Writes this process's pending counts first, so that a use a moment ago is in the answer.</summary>
     public static async Task<TokenUsage> ReadAsync(

@@ -10,8 +10,6 @@ internal enum Door
 
 internal static class Doors
 {
-    public static readonly Door[] All = [Door.Api, Door.Kubernetes, Door.ForwardAuth];
-
     /// <summary>The door's name in the store, the API and the CLI.</summary>
     public static string Name(this Door door) => door switch
     {

@@ -21,7 +21,7 @@ internal sealed class DetailModel(
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
     {
-        if (await TokenUsageReport.FindVisibleAsync(db, access, Me.Caller, id, cancellationToken) is not var (token, owner))
+        if (await VisibleTokens.FindAsync(db, access, Me.Caller, id, cancellationToken) is not var (token, owner))
         {
             await revocation.AuditNotFoundAsync(db, HttpContext, Me.Caller, "token.read", id, cancellationToken);
             return NotFound();

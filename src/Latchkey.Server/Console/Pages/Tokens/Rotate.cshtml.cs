@@ -75,7 +75,7 @@ internal sealed class RotateModel(
 
     private async Task<bool> LoadAsync(string id, CancellationToken cancellationToken)
     {
-        var found = await TokenUsageReport.FindVisibleAsync(db, access, Me.Caller, id, cancellationToken);
+        var found = await VisibleTokens.FindAsync(db, access, Me.Caller, id, cancellationToken);
         if (found is not var (token, owner) || (token.UserId != Me.Caller.UserId && !Me.Rights.RevokeAllTokens))
         {
             await revocation.AuditNotFoundAsync(db, HttpContext, Me.Caller, "token.rotate", id, cancellationToken);
