@@ -45,7 +45,11 @@ internal sealed class IdleTokenCleanup(
             }
         }
 
-        Log.IdleTokensHandled(logger, warned, revoked);
+        if (warned + revoked > 0)
+        {
+            Log.IdleTokensHandled(logger, warned, revoked);
+        }
+
         return (warned, revoked);
     }
 

@@ -57,12 +57,13 @@ internal sealed class RotationRetirement(
     public async Task ReportReuseAsync(RetiredTokenUse reuse, Door door, IPAddress? source)
     {
         ArgumentNullException.ThrowIfNull(reuse);
-        Log.RotatedTokenReused(logger, reuse.TokenId);
+        // Every attempt is in the audit log; the process log and the owner hear of it once.
         if (!Remember(reported, reuse.TokenId))
         {
             return;
         }
 
+        Log.RotatedTokenReused(logger, reuse.TokenId);
         var text = $"""
             Your token "{reuse.TokenName}" (id {reuse.TokenId}) was replaced by rotation{(reuse.ReplacedBy is null ? "" : $" (its replacement is {reuse.ReplacedBy})")} and has stopped working. At {time.GetUtcNow():yyyy-MM-dd HH:mm} UTC it was presented again at the {door.Name()} door from {source?.ToString() ?? "an unknown address"}, and refused.
 
