@@ -13,6 +13,8 @@ namespace Latchkey.Cli;
 [JsonSerializable(typeof(WhoAmI))]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedToken))]
+[JsonSerializable(typeof(RotateTokenRequest))]
+[JsonSerializable(typeof(TokenUsage))]
 [JsonSerializable(typeof(TokenInfo))]
 [JsonSerializable(typeof(Page<TokenInfo>))]
 [JsonSerializable(typeof(List<TokenInfo>))]

@@ -34,6 +34,21 @@ public sealed class AccessToken
     public string? LastUsedFrom { get; set; }
 
     /// <summary>
+    /// Networks the token may be used from, as canonical CIDRs separated by commas (such as
+    /// <c>10.0.0.0/8,2001:db8::/32</c>); null means from anywhere.
+    /// </summary>
+    public string? AllowedCidrs { get; set; }
+
+    /// <summary>Set when the token was rotated: the id of the token that replaces it.</summary>
+    public string? ReplacedByTokenId { get; set; }
+
+    /// <summary>
+    /// For a rotated token, the end of its grace period. Null with <see cref="ReplacedByTokenId"/>
+    /// set means it retires at the replacement's first use.
+    /// </summary>
+    public DateTimeOffset? RetiresAt { get; set; }
+
+    /// <summary>
     /// HMAC-SHA256 of the token text under the key named by <see cref="DigestKeyId"/>. The token
     /// itself is never stored, so a copy of the database cannot be used to authenticate.
     /// </summary>

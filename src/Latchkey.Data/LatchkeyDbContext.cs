@@ -20,6 +20,8 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
     public DbSet<Group> Groups => Set<Group>();
     public DbSet<GroupMember> GroupMembers => Set<GroupMember>();
     public DbSet<Vpc> Vpcs => Set<Vpc>();
+    public DbSet<TokenUsageDay> TokenUsageDays => Set<TokenUsageDay>();
+    public DbSet<TokenSource> TokenSources => Set<TokenSource>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -66,7 +68,10 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(t => t.Scopes).HasMaxLength(4000);
             e.Property(t => t.SecretDigest).HasMaxLength(32);
             e.Property(t => t.DigestKeyId).HasMaxLength(32);
+            e.Property(t => t.AllowedCidrs).HasMaxLength(1000);
+            e.Property(t => t.ReplacedByTokenId).HasMaxLength(32);
             e.HasIndex(t => t.SecretDigest).IsUnique();
+            e.HasIndex(t => t.ReplacedByTokenId);
             e.HasIndex(t => new { t.UserId, t.CreatedAt });
             e.HasIndex(t => new { t.OrganizationId, t.CreatedAt });
             e.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Restrict);
@@ -166,6 +171,27 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.HasIndex(n => n.DedupKey).IsUnique();
             e.HasIndex(n => n.DueAt);
             e.HasOne<User>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // Written with raw upserts (INSERT ... ON CONFLICT), which both providers take as written:
+        // the table and column names are fixed here so that the SQL and the model cannot drift apart.
+        // No foreign key: a batch of counts must never be refused over a token row.
+        modelBuilder.Entity<TokenUsageDay>(e =>
+        {
+            e.ToTable("TokenUsageDays");
+            e.HasKey(u => new { u.TokenId, u.Day, u.Door });
+            e.Property(u => u.TokenId).HasMaxLength(32);
+            e.Property(u => u.Door).HasMaxLength(16);
+            e.HasIndex(u => u.Day);
+        });
+
+        modelBuilder.Entity<TokenSource>(e =>
+        {
+            e.ToTable("TokenSources");
+            e.HasKey(s => new { s.TokenId, s.Address });
+            e.Property(s => s.TokenId).HasMaxLength(32);
+            e.Property(s => s.Address).HasMaxLength(64);
+            e.HasIndex(s => s.LastSeenAt);
         });
     }
 

@@ -17,6 +17,8 @@ public sealed class Organization
     /// their rights allow, unscoped included. When set, every new token must carry scopes within it.
     /// </summary>
     public string? MintablePermissions { get; set; }
+    /// <summary>Tokens unused for this many days are revoked (their owners are warned first); null turns this off.</summary>
+    public int? IdleRevokeDays { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 }

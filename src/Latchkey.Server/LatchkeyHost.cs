@@ -14,6 +14,7 @@ using Latchkey.Server.Iam;
 using Latchkey.Server.Observability;
 using Latchkey.Server.Identity;
 using Latchkey.Server.Kubeconfigs;
+using Latchkey.Server.Lifecycle;
 using Latchkey.Server.Notifications;
 using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
@@ -96,6 +97,13 @@ public static class LatchkeyHost
         services.AddSingleton<AuditQuery>();
         services.AddSingleton<OwnerNotices>();
         services.AddNotifications();
+        services.AddSingleton<UsageRecorder>();
+        services.AddSingleton<RotationRetirement>();
+        services.AddSingleton<TokenRotation>();
+        services.AddSingleton<RotationSweep>();
+        services.AddSingleton<IdleTokenCleanup>();
+        services.AddSingleton<UsagePruning>();
+        services.AddHostedService<LifecycleJobs>();
 
         // No default scheme (not even the implicit one a single scheme would become): the REST API
         // authenticates users by bearer token only, the console by its own cookie only. The webhooks
@@ -141,6 +149,7 @@ public static class LatchkeyHost
         api.MapTokenPolicy();
         api.MapEffectiveAccess();
         api.MapLeakedTokens();
+        api.MapTokenLifecycle();
         api.MapClusters();
         api.MapWebhookConfig();
         api.MapExecCredentials();

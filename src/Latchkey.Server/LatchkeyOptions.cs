@@ -38,6 +38,9 @@ public sealed class LatchkeyOptions
     /// <summary>How often last-used times and background audit events are written.</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the token lifecycle jobs run: rotated tokens' end, idle tokens, old usage counts.</summary>
+    public TimeSpan LifecycleInterval { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>A console session ends after this long without a request (each request extends it).</summary>
     public TimeSpan ConsoleIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }

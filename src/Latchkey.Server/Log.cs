@@ -44,4 +44,25 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Information, "Change feed connected again; cached answers were dropped")]
     public static partial void ChangeFeedResumed(ILogger logger);
+
+    [LoggerMessage(40, LogLevel.Information, "Token {TokenId} revoked: {Reason}")]
+    public static partial void TokenRetired(ILogger logger, string tokenId, string reason);
+
+    [LoggerMessage(41, LogLevel.Information, "Token {TokenId} rotated: replaced by {NewTokenId}")]
+    public static partial void TokenRotated(ILogger logger, string tokenId, string newTokenId);
+
+    [LoggerMessage(42, LogLevel.Warning, "Rotated token {TokenId} was used after it retired")]
+    public static partial void RotatedTokenReused(ILogger logger, string tokenId);
+
+    [LoggerMessage(43, LogLevel.Warning, "Could not retire token {TokenId} at its replacement's first use; the lifecycle job will")]
+    public static partial void RetirementDeferred(ILogger logger, string tokenId, Exception exception);
+
+    [LoggerMessage(44, LogLevel.Warning, "Could not queue a notice for {Kind}; will try again at the next occurrence")]
+    public static partial void NoticeNotQueued(ILogger logger, string kind, Exception exception);
+
+    [LoggerMessage(45, LogLevel.Error, "Token lifecycle job {Job} failed; will run again")]
+    public static partial void LifecycleJobFailed(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(46, LogLevel.Information, "Idle tokens: {Warned} owners warned, {Revoked} tokens revoked")]
+    public static partial void IdleTokensHandled(ILogger logger, int warned, int revoked);
 }

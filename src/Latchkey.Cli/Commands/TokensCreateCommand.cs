@@ -19,13 +19,19 @@ internal static class TokensCreateCommand
             HelpName = "permission[:resource]",
             AllowMultipleArgumentsPerToken = false,
         };
+        var allow = new Option<string[]>("--allow-cidr")
+        {
+            Description = "A network the token may be used from, such as 10.0.0.0/8 (repeat for more; default: anywhere).",
+            HelpName = "cidr",
+        };
         var output = OutputFormat.Option();
-        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, scope, output };
+        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, scope, allow, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = Expiration.Apply(
                 new CreateTokenRequest(parse.GetValue(name), parse.GetValue(note), Kubeconfig: parse.GetValue(kubeconfig) is { } cluster ? new KubeconfigRequest(cluster) : null,
-                    Scopes: parse.GetValue(scope) is { Length: > 0 } scopes ? scopes : null),
+                    Scopes: parse.GetValue(scope) is { Length: > 0 } scopes ? scopes : null,
+                    AllowedCidrs: parse.GetValue(allow) is { Length: > 0 } cidrs ? cidrs : null),
                 parse.GetValue(expires), env.Time.GetUtcNow());
             using var api = CliConfig.Connect(env);
             return await RunAsync(request, parse.GetValue(output)!, console, api, cancellationToken);
@@ -34,6 +40,7 @@ internal static class TokensCreateCommand
             "latchkey tokens create --name ci-deploy --expires 90d --note 'pipeline of the infra repo'",
             "latchkey tokens create --name laptop --expires 2027-01-31 --kubeconfig prod-1",
             "latchkey tokens create --name grafana --expires 90d --scope metrics:read",
+            "latchkey tokens create --name ci-deploy --allow-cidr 10.0.0.0/8 --allow-cidr 2001:db8::/32",
             "latchkey tokens create --name nightly -o json | jq -r .secret");
     }
 
@@ -46,13 +53,7 @@ internal static class TokensCreateCommand
             return ExitCodes.Ok;
         }
 
-        var expiry = created.ExpiresAt is null ? "never expires" : $"expires {Table.Time(created.ExpiresAt)} UTC";
-        var narrowed = created.Scopes is { } granted ? $", scoped to {string.Join(' ', granted)}" : "";
-        console.Out.WriteLine($"Created token \"{created.Name}\" (id {created.Id}), {expiry}{narrowed}. Its secret:");
-        console.Out.WriteLine();
-        console.Out.WriteLine($"    {created.Secret}");
-        console.Out.WriteLine();
-        console.Out.WriteLine("Copy it now: it will not be shown again.");
+        WriteSecret(console.Out, $"Created token \"{created.Name}\" (id {created.Id})", created);
         if (created.Kubeconfig is { } kubeconfig)
         {
             console.Out.WriteLine();
@@ -62,5 +63,20 @@ internal static class TokensCreateCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The one place a new secret is printed, after creation and after rotation.</summary>
+    public static void WriteSecret(TextWriter output, string what, CreatedToken created)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(created);
+        var expiry = created.ExpiresAt is null ? "never expires" : $"expires {Table.Time(created.ExpiresAt)} UTC";
+        var networks = created.AllowedCidrs is { Count: > 0 } cidrs ? $", only from {string.Join(", ", cidrs)}" : "";
+        var narrowed = created.Scopes is { } granted ? $", scoped to {string.Join(' ', granted)}" : "";
+        output.WriteLine($"{what}, {expiry}{networks}{narrowed}. Its secret:");
+        output.WriteLine();
+        output.WriteLine($"    {created.Secret}");
+        output.WriteLine();
+        output.WriteLine("Copy it now: it will not be shown again.");
     }
 }

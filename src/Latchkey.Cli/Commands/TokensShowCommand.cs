@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Latchkey.Cli.Output;
+using Latchkey.Core.Contracts;
 
 namespace Latchkey.Cli.Commands;
 
@@ -9,7 +10,7 @@ internal static class TokensShowCommand
     {
         var id = new Argument<string>("id") { Description = "The token's id (from 'latchkey tokens list')." };
         var output = OutputFormat.Option();
-        var command = new Command("show", "Show one token. Never its secret.") { id, output };
+        var command = new Command("show", "Show one token, its uses per door over the last 7 and 30 days and the addresses it was used from last. Never its secret.") { id, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var api = CliConfig.Connect(env);
@@ -33,12 +34,40 @@ internal static class TokensShowCommand
             o.WriteLine($"expires:    {Table.Time(t.ExpiresAt)}");
             o.WriteLine($"scopes:     {(t.Scopes is { } scopes ? string.Join(' ', scopes) : "none (all of the owner's rights)")}");
             o.WriteLine($"last used:  {Table.Time(t.LastUsedAt)}{(t.LastUsedFrom is null ? "" : $" from {t.LastUsedFrom}")}");
+            o.WriteLine($"networks:   {(t.AllowedCidrs is { Count: > 0 } cidrs ? string.Join(", ", cidrs) : "anywhere")}");
+            if (t.ReplacedBy is { } next)
+            {
+                o.WriteLine($"rotated:    replaced by {next}" + (t.Status != TokenStatus.Revoked
+                    ? t.RetiresAt is { } end ? $", works until {Table.Time(end)}" : ", works until the replacement is first used" : ""));
+            }
+
             if (t.RevokedAt is not null)
             {
-                o.WriteLine($"revoked:    {Table.Time(t.RevokedAt)}");
+                o.WriteLine($"revoked:    {Table.Time(t.RevokedAt)}{(t.RevocationReason is null ? "" : $" ({t.RevocationReason})")}");
             }
+
+            WriteUsage(o, await api.GetAsync($"api/v1/tokens/{ApiClient.Segment(id)}/usage", CliJson.Default.TokenUsage, cancellationToken));
         }
 
         return ExitCodes.Ok;
     }
+
+    private static void WriteUsage(TextWriter o, TokenUsage usage)
+    {
+        o.WriteLine();
+        o.WriteLine($"Uses up to {usage.To:yyyy-MM-dd} (UTC days):");
+        Table.Write(o, ["DOOR", "7 DAYS", "30 DAYS"], TokenUsage.Doors.Select(door =>
+            (IReadOnlyList<string>)[door, Count(usage.Total(door, 7)), Count(usage.Total(door, 30))]));
+        o.WriteLine();
+        if (usage.RecentSources.Count == 0)
+        {
+            o.WriteLine("Recent addresses: none (not used yet).");
+            return;
+        }
+
+        o.WriteLine("Recent addresses:");
+        Table.Write(o, ["ADDRESS", "LAST SEEN (UTC)"], usage.RecentSources.Select(s => (IReadOnlyList<string>)[s.Address, Table.Time(s.LastSeenAt)]));
+    }
+
+    private static string Count(long n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -7,6 +7,7 @@ namespace Latchkey.Core.Contracts;
 /// With <see cref="Kubeconfig"/>, the response also holds a kubeconfig for that cluster with the new secret in it.
 /// <see cref="Scopes"/> narrows the token (<c>metrics:read</c>, <c>clusters:view:prod-1</c>); without it the
 /// token acts with all of its owner's rights.
+/// With <see cref="AllowedCidrs"/>, the token works only from those networks (such as <c>10.0.0.0/8</c>).
 /// </summary>
 public sealed record CreateTokenRequest(
     string? Name,
@@ -15,7 +16,8 @@ public sealed record CreateTokenRequest(
     int? ExpiresInDays = null,
     bool? NoExpiration = null,
     KubeconfigRequest? Kubeconfig = null,
-    IReadOnlyList<string>? Scopes = null);
+    IReadOnlyList<string>? Scopes = null,
+    IReadOnlyList<string>? AllowedCidrs = null);
 
 /// <summary>The cluster (by name) to write a kubeconfig for; the caller must be allowed to use it.</summary>
 public sealed record KubeconfigRequest(string? Cluster);
@@ -29,7 +31,9 @@ public sealed record CreatedToken(
     DateTimeOffset? ExpiresAt,
     string Secret,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Kubeconfig = null,
-    IReadOnlyList<string>? Scopes = null);
+    IReadOnlyList<string>? Scopes = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? AllowedCidrs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RotationInfo? Replaces = null);
 
 [JsonConverter(typeof(JsonStringEnumConverter<TokenStatus>))]
 public enum TokenStatus
@@ -53,7 +57,11 @@ public sealed record TokenInfo(
     DateTimeOffset? RevokedAt,
     string CreatedVia,
     TokenOwner Owner,
-    IReadOnlyList<string>? Scopes = null);
+    IReadOnlyList<string>? Scopes = null,
+    IReadOnlyList<string>? AllowedCidrs = null,
+    string? ReplacedBy = null,
+    DateTimeOffset? RetiresAt = null,
+    string? RevocationReason = null);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 

@@ -71,6 +71,10 @@ namespace Latchkey.Data.Postgres.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("AllowedCidrs")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -106,6 +110,13 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ReplacedByTokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("RetiresAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("RevocationReason")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -129,6 +140,8 @@ namespace Latchkey.Data.Postgres.Migrations
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ReplacedByTokenId");
 
                     b.HasIndex("SecretDigest")
                         .IsUnique();
@@ -389,6 +402,9 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("IdleRevokeDays")
+                        .HasColumnType("integer");
+
                     b.Property<int>("MaxTokenLifetimeDays")
                         .HasColumnType("integer");
 
@@ -479,6 +495,49 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.HasIndex("UserId");
 
                     b.ToTable("OwnerNotices");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenSource", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TokenId", "Address");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.ToTable("TokenSources", (string)null);
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenUsageDay", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Door")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("TokenId", "Day", "Door");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("TokenUsageDays", (string)null);
                 });
 
             modelBuilder.Entity("Latchkey.Data.UsedFormNonce", b =>

@@ -66,6 +66,10 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AllowedCidrs")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -101,6 +105,13 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReplacedByTokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RetiresAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RevocationReason")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -124,6 +135,8 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ReplacedByTokenId");
 
                     b.HasIndex("SecretDigest")
                         .IsUnique();
@@ -382,6 +395,9 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("IdleRevokeDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("MaxTokenLifetimeDays")
                         .HasColumnType("INTEGER");
 
@@ -472,6 +488,49 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.HasIndex("UserId");
 
                     b.ToTable("OwnerNotices");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenSource", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TokenId", "Address");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.ToTable("TokenSources", (string)null);
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenUsageDay", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Door")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TokenId", "Day", "Door");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("TokenUsageDays", (string)null);
                 });
 
             modelBuilder.Entity("Latchkey.Data.UsedFormNonce", b =>

@@ -1,3 +1,4 @@
+using System.Net;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Observability;
@@ -38,11 +39,12 @@ internal static class TokenReviewEndpoints
 
         var spec = review!.Spec!;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var verdict = await DecideAsync(cluster!, spec, verifier, access, policies, http.Connection.RemoteIpAddress?.ToString());
+        // The allowlist is matched against the address the review comes from: the API server's (or, behind a trusted proxy, what it forwards).
+        var verdict = await DecideAsync(cluster!, spec, verifier, access, policies, http.Connection.RemoteIpAddress);
         metrics.Verified("token-review", verdict.Authenticated ? "valid" : "rejected", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!verdict.Authenticated)
         {
-            audit.Enqueue(audit.Event(http, "auth.failed", "failure", targetType: verdict.TokenId is null ? null : "token",
+            audit.Enqueue(audit.Event(http, verdict.AuditAction, "failure", targetType: verdict.TokenId is null ? null : "token",
                 targetId: verdict.TokenId, detail: $"TokenReview for cluster {cluster!.ClusterName}: {verdict.Error}", organizationId: cluster.OrganizationId));
         }
 
@@ -50,9 +52,9 @@ internal static class TokenReviewEndpoints
     }
 
     private static async Task<Verdict> DecideAsync(
-        WebhookCaller cluster, TokenReviewSpec spec, TokenVerifier verifier, AccessEvaluator access, PolicyCache policies, string? source)
+        WebhookCaller cluster, TokenReviewSpec spec, TokenVerifier verifier, AccessEvaluator access, PolicyCache policies, IPAddress? source)
     {
-        var result = await verifier.VerifyAsync(spec.Token, source);
+        var result = await verifier.VerifyAsync(spec.Token, Door.Kubernetes, source);
         if (result.Grant is not { } grant)
         {
             return Verdict.No(result.Failure switch
@@ -62,8 +64,9 @@ internal static class TokenReviewEndpoints
                 VerificationFailure.Revoked => "token revoked",
                 VerificationFailure.Expired => "token expired",
                 VerificationFailure.OwnerDisabled => "user disabled",
+                VerificationFailure.NetworkDenied => "token not allowed from this network address",
                 _ => "unknown token",
-            }, result.TokenId);
+            }, result.TokenId, result.AuditAction);
         }
 
         // A token of another organization is unknown here, whatever it could do there.
@@ -109,11 +112,11 @@ internal static class TokenReviewEndpoints
         return new Verdict(new TokenReviewStatus(true, user, audiences), null);
     }
 
-    private sealed record Verdict(TokenReviewStatus Status, string? TokenId)
+    private sealed record Verdict(TokenReviewStatus Status, string? TokenId, string AuditAction = "auth.failed")
     {
         public bool Authenticated => Status.Authenticated;
         public string? Error => Status.Error;
 
-        public static Verdict No(string error, string? tokenId) => new(new TokenReviewStatus(false, Error: error), tokenId);
+        public static Verdict No(string error, string? tokenId, string auditAction = "auth.failed") => new(new TokenReviewStatus(false, Error: error), tokenId, auditAction);
     }
 }

@@ -13,7 +13,7 @@ namespace Latchkey.Server.ForwardAuth;
 internal static class ForwardAuthEndpoints
 {
     public const string ScopeHeader = "X-Latchkey-Scope";
-    private const string Door = "forward-auth";
+    private const string MetricsDoor = "forward-auth";
 
     public static IEndpointRouteBuilder MapForwardAuth(this IEndpointRouteBuilder app)
     {
@@ -32,20 +32,21 @@ internal static class ForwardAuthEndpoints
                 detail: $"'{scope}' is not a Latchkey permission; use one of {string.Join(", ", Permissions.All.Order(StringComparer.Ordinal))}.");
         }
 
-        var source = http.Connection.RemoteIpAddress?.ToString();
+        var address = http.Connection.RemoteIpAddress;
+        var source = address?.ToString();
         if (failures.RetryAfter(source) is { } wait)
         {
             http.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            metrics.Verified(Door, "throttled", TimeSpan.Zero);
+            metrics.Verified(MetricsDoor, "throttled", TimeSpan.Zero);
             return TypedResults.StatusCode(StatusCodes.Status429TooManyRequests);
         }
 
         var token = BearerHeader.Read(http.Request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var result = await verifier.VerifyAsync(token, source);
+        var result = await verifier.VerifyAsync(token, Door.ForwardAuth, address);
         if (result.Grant is not { } grant)
         {
-            metrics.Verified(Door, result.Outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            metrics.Verified(MetricsDoor, result.Outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             if (failures.Fail(source))
             {
                 audit.Enqueue(audit.Event(http, "auth.throttled", "denied", detail: "too many failed token uses from this address"));
@@ -53,8 +54,14 @@ internal static class ForwardAuthEndpoints
 
             if (result.Failure != VerificationFailure.Missing)
             {
-                audit.Enqueue(audit.Event(http, "auth.failed", "failure", targetType: result.TokenId is null ? null : "token",
+                audit.Enqueue(audit.Event(http, result.AuditAction, "failure", targetType: result.TokenId is null ? null : "token",
                     targetId: result.TokenId, detail: $"{result.Failure} token at forward-auth", organizationId: result.OrganizationId));
+            }
+
+            if (result.Failure == VerificationFailure.NetworkDenied)
+            {
+                // A genuine token from outside its networks: forbidden, not unauthenticated (a new token would not help).
+                return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
             }
 
             http.Response.Headers.WWWAuthenticate = token is null ? "Bearer realm=\"latchkey\"" : "Bearer realm=\"latchkey\", error=\"invalid_token\"";
@@ -62,7 +69,7 @@ internal static class ForwardAuthEndpoints
         }
 
         var allowed = scope is null || await access.HasAsync(grant, scope);
-        metrics.Verified(Door, allowed ? "valid" : "forbidden", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        metrics.Verified(MetricsDoor, allowed ? "valid" : "forbidden", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!allowed)
         {
             audit.Enqueue(audit.Event(http, "auth.forbidden", "denied", grant, detail: $"forward-auth scope {scope}"));

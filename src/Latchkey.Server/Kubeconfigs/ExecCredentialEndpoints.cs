@@ -54,6 +54,8 @@ internal static class ExecCredentialEndpoints
         token.Scopes = TokenScopeSet.Of(new[] { Permissions.ClustersAdmin, Permissions.ClustersView }
             .Where(p => caller.Grant.Scopes is null || caller.Grant.Scopes.Allows(p, cluster.Id))
             .Select(p => new TokenScope(p, cluster.Id))).ToStored();
+        // Nor may it be used from where the token that asks may not.
+        token.AllowedCidrs = TokenNetworks.Format(caller.Grant.Networks);
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "cluster.credential", "success", caller.Grant, "token", token.Id,
             $"exec credential for cluster {cluster.Name}, expires {expiresAt:O}"));

@@ -26,6 +26,12 @@ internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRul
             return TokenCreationResult.Invalid(textError.Field, textError.Message);
         }
 
+        var (networks, networkError) = TokenNetworks.Check(request.AllowedCidrs);
+        if (networkError is not null)
+        {
+            return TokenCreationResult.Invalid(TokenNetworks.Field, networkError);
+        }
+
         var owner = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == caller.UserId, cancellationToken).ConfigureAwait(false);
         var (expiresAt, error) = TokenRules.Expiration(request, owner.Organization, time.GetUtcNow());
         if (error is { } expirationError)
@@ -48,15 +54,18 @@ internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRul
         var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
         var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), note, expiresAt, createdVia);
         token.Scopes = scopes?.ToStored();
+        token.AllowedCidrs = networks;
         db.AccessTokens.Add(token);
         db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
             (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}"
-            + (token.Scopes is null ? "" : $", scoped to {token.Scopes}") + (auditNote is null ? "" : $"; {auditNote}")));
+            + (token.Scopes is null ? "" : $", scoped to {token.Scopes}")
+            + (networks is null ? "" : $", only from {networks}") + (auditNote is null ? "" : $"; {auditNote}")));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         Log.TokenCreated(logger, token.Id, owner.Id);
         metrics.TokenCreated();
         var described = scopes is null ? null : ScopeNames.Describe(scopes, await ScopeNames.LoadAsync(db, owner.OrganizationId, cancellationToken).ConfigureAwait(false));
-        return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, Scopes: described), scopes, null, null);
+        return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, Scopes: described,
+            AllowedCidrs: TokenNetworks.List(networks)), scopes, null, null);
     }
 }
 

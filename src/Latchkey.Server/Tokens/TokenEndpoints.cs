@@ -118,18 +118,14 @@ internal static class TokenEndpoints
         string id, Caller caller, LatchkeyDbContext db, AccessEvaluator access, LastUsedRecorder lastUsed, TokenRevocation revocation,
         TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        var found = await db.AccessTokens.AsNoTracking()
-            .Where(t => t.Id == id && t.OrganizationId == caller.OrganizationId)
-            .Select(t => new { Token = t, t.User.Email, t.User.DisplayName })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (found is null || !await TokenInventory.MayReadAsync(access, caller, found.Token.UserId, cancellationToken))
+        if (await VisibleTokens.FindAsync(db, access, caller, id, cancellationToken) is not var (token, owner))
         {
             await revocation.AuditNotFoundAsync(db, http, caller, "token.read", id, cancellationToken);
             return Problems.NotFound("token");
         }
 
-        var names = found.Token.Scopes is null ? null : await ScopeNames.LoadAsync(db, caller.OrganizationId, cancellationToken);
-        return TypedResults.Ok(TokenList.Describe(found.Token, new TokenOwner(found.Token.UserId, found.Email, found.DisplayName), time.GetUtcNow(), lastUsed, names));
+        var names = token.Scopes is null ? null : await ScopeNames.LoadAsync(db, caller.OrganizationId, cancellationToken);
+        return TypedResults.Ok(TokenList.Describe(token, owner, time.GetUtcNow(), lastUsed, names));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(

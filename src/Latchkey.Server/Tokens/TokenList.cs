@@ -36,9 +36,10 @@ internal static class TokenList
         var query = filter.Apply(db.AccessTokens.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId), caller.UserId, now);
         query = filter.Status switch
         {
-            TokenStatus.Active => query.Where(t => t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now)),
-            TokenStatus.Expired => query.Where(t => t.RevokedAt == null && t.ExpiresAt <= now),
-            TokenStatus.Revoked => query.Where(t => t.RevokedAt != null),
+            // A rotated token whose grace period is over counts as revoked before the lifecycle job writes it.
+            TokenStatus.Active => query.Where(t => t.RevokedAt == null && (t.RetiresAt == null || t.RetiresAt > now) && (t.ExpiresAt == null || t.ExpiresAt > now)),
+            TokenStatus.Expired => query.Where(t => t.RevokedAt == null && (t.RetiresAt == null || t.RetiresAt > now) && t.ExpiresAt <= now),
+            TokenStatus.Revoked => query.Where(t => t.RevokedAt != null || t.RetiresAt <= now),
             _ => query,
         };
 
@@ -66,14 +67,16 @@ internal static class TokenList
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(lastUsed);
-        var status = t.RevokedAt is not null ? TokenStatus.Revoked
+        var status = t.RevokedAt is not null || t.RetiresAt <= now ? TokenStatus.Revoked
             : t.ExpiresAt <= now ? TokenStatus.Expired
             : TokenStatus.Active;
         // A use not yet written to the store is newer than what the store has.
         var pending = lastUsed.Pending(t.Id);
         var newer = pending is not null && (t.LastUsedAt is null || pending.At > t.LastUsedAt);
         return new TokenInfo(t.Id, t.Name, t.Note, status, t.CreatedAt, t.ExpiresAt,
-            newer ? pending!.At : t.LastUsedAt, newer ? pending!.From : t.LastUsedFrom, t.RevokedAt, t.CreatedVia, owner,
-            ScopeNames.Describe(TokenScopeSet.Parse(t.Scopes), names ?? new Dictionary<Guid, string>()));
+            newer ? pending!.At : t.LastUsedAt, newer ? pending!.From : t.LastUsedFrom, t.RevokedAt ?? (t.RetiresAt <= now ? t.RetiresAt : null),
+            t.CreatedVia, owner, ScopeNames.Describe(TokenScopeSet.Parse(t.Scopes), names ?? new Dictionary<Guid, string>()),
+            TokenNetworks.List(t.AllowedCidrs), t.ReplacedByTokenId, t.RetiresAt,
+            t.RevocationReason ?? (t.RetiresAt <= now ? TokenRotation.RevocationReason : null));
     }
 }

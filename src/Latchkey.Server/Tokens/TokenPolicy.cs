@@ -9,7 +9,8 @@ namespace Latchkey.Server.Tokens;
 
 /// <summary>
 /// An organization's token policy: the longest lifetime of a new token, whether one may never
-/// expire, and which permissions new tokens may be scoped to. Tightening it applies to new tokens;
+/// expire, which permissions new tokens may be scoped to, and after how many days without use a
+/// token is revoked (off when null). Tightening the lifetime applies to new tokens;
 /// existing ones beyond it are counted and listed for the admin rather than silently revoked, since
 /// killing a CI job's token because a setting changed is an outage nobody asked for.
 /// </summary>
@@ -24,7 +25,7 @@ internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit, TimePr
         var beyond = await new TokenFilter(AllOwners: true) { BeyondPolicyOf = organization }
             .Apply(db.AccessTokens.Where(t => t.OrganizationId == organizationId), Guid.Empty, time.GetUtcNow())
             .CountAsync(cancellationToken).ConfigureAwait(false);
-        return new TokenPolicyInfo(organization.MaxTokenLifetimeDays, organization.AllowNoExpiration, Mintable(organization), beyond);
+        return new TokenPolicyInfo(organization.MaxTokenLifetimeDays, organization.AllowNoExpiration, Mintable(organization), beyond, organization.IdleRevokeDays);
     }
 
     public static IReadOnlyList<string>? Mintable(Organization organization)
@@ -33,7 +34,10 @@ internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit, TimePr
         return organization.MintablePermissions?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>Applies to tokens created from now on. Null when done, else the field at fault and why.</summary>
+    /// <summary>
+    /// The lifetime limits apply to tokens created from now on; idle revocation to every token at
+    /// the lifecycle job's next run. Null when done, else the field at fault and why.
+    /// </summary>
     public async Task<(string Field, string Message)?> UpdateAsync(
         LatchkeyDbContext db, HttpContext http, Caller caller, UpdateTokenPolicyRequest request, CancellationToken cancellationToken)
     {
@@ -63,16 +67,25 @@ internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit, TimePr
             mintable = string.Join(' ', wanted.Order(StringComparer.Ordinal));
         }
 
+        var idleRevokeDays = request.IdleRevokeDays;
+        if (idleRevokeDays is not (null or (>= 1 and <= MaxLifetimeDays)))
+        {
+            return ("idleRevokeDays", $"Revoking idle tokens needs a whole number of days from 1 to {MaxLifetimeDays}; leave it empty to keep unused tokens.");
+        }
+
         var allowNoExpiration = request.AllowNoExpiration ?? false;
         var organization = await db.Organizations.SingleAsync(o => o.Id == caller.OrganizationId, cancellationToken).ConfigureAwait(false);
-        if (organization.MaxTokenLifetimeDays != maxDays || organization.AllowNoExpiration != allowNoExpiration || organization.MintablePermissions != mintable)
+        if (organization.MaxTokenLifetimeDays != maxDays || organization.AllowNoExpiration != allowNoExpiration || organization.MintablePermissions != mintable
+            || organization.IdleRevokeDays != idleRevokeDays)
         {
             organization.MaxTokenLifetimeDays = maxDays;
             organization.AllowNoExpiration = allowNoExpiration;
             organization.MintablePermissions = mintable;
+            organization.IdleRevokeDays = idleRevokeDays;
             db.AuditEvents.Add(audit.Event(http, "organization.token-policy", "success", caller.Grant, "organization", organization.Slug,
                 $"maximum lifetime {maxDays} days, no expiration {(allowNoExpiration ? "allowed" : "not allowed")}, "
-                + (mintable is null ? "any scopes" : $"scopes limited to {mintable}")));
+                + (mintable is null ? "any scopes" : $"scopes limited to {mintable}") + ", "
+                + (idleRevokeDays is { } idle ? $"tokens unused for {idle} days revoked" : "unused tokens kept")));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Data;
@@ -49,6 +50,40 @@ internal sealed class TokenRevocation(AccessEvaluator access, ChangeFeed changes
     private async Task<bool> MayRevokeAsync(Caller caller, bool own, CancellationToken cancellationToken) =>
         (own && await access.HasAsync(caller, Permissions.TokensOwn, cancellationToken: cancellationToken).ConfigureAwait(false))
         || await access.HasAsync(caller, Permissions.TokensRevokeAll, cancellationToken: cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Revokes on Latchkey's own account (a rotation's old token, an idle token): only while the
+    /// token is live and <paramref name="stillDue"/> holds, so that whichever replica or job run gets
+    /// there first revokes it and the others change nothing. <paramref name="alongside"/> adds rows
+    /// (a notice for the owner) that commit with the revocation, or not at all.
+    /// </summary>
+    /// <returns>True when this call revoked the token.</returns>
+    public async Task<bool> RetireAsync(LatchkeyDbContext db, string id, string reason, string detail,
+        Expression<Func<AccessToken, bool>> stillDue, Action<AccessToken>? alongside, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var now = time.GetUtcNow();
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var changed = await db.AccessTokens.Where(t => t.Id == id && t.RevokedAt == null).Where(stillDue)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevocationReason, reason), cancellationToken)
+                .ConfigureAwait(false);
+            if (changed == 0)
+            {
+                return false;
+            }
+
+            var token = await db.AccessTokens.AsNoTracking().SingleAsync(t => t.Id == id, cancellationToken).ConfigureAwait(false);
+            db.AuditEvents.Add(audit.Event("token.revoke", "success", token.OrganizationId, "token", token.Id, $"{reason}: {detail}"));
+            alongside?.Invoke(token);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            Log.TokenRetired(logger, token.Id, reason);
+            metrics.TokenRevoked();
+            await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest)).ConfigureAwait(false);
+            return true;
+        }
+    }
 
     /// <summary>Someone else's token, or none at all: the same answer either way, and an audit entry.</summary>
     public async Task AuditNotFoundAsync(LatchkeyDbContext db, HttpContext http, Caller caller, string action, string id, CancellationToken cancellationToken)

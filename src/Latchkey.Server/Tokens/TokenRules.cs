@@ -75,4 +75,22 @@ internal static class TokenRules
 
         return (now.AddDays(Math.Min(DefaultLifetimeDays, maxDays)), null);
     }
+
+    /// <summary>
+    /// A replacement lives as long as the token it replaces was made to live, counted from now, and
+    /// no longer than the organization's policy allows today.
+    /// </summary>
+    public static DateTimeOffset? RotatedExpiration(AccessToken old, Organization organization, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        ArgumentNullException.ThrowIfNull(organization);
+        var longest = TimeSpan.FromDays(organization.MaxTokenLifetimeDays);
+        if (old.ExpiresAt is not { } expires)
+        {
+            return organization.AllowNoExpiration ? null : now + longest;
+        }
+
+        var lifetime = expires - old.CreatedAt;
+        return now + (lifetime < longest ? lifetime : longest);
+    }
 }

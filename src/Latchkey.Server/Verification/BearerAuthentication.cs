@@ -25,6 +25,7 @@ internal sealed class BearerAuthentication(
     public const string SchemeName = "Bearer";
     private const string PresentedKey = "latchkey.bearer-presented";
     private const string ThrottledKey = "latchkey.bearer-throttled";
+    private const string NetworkDeniedKey = "latchkey.bearer-network-denied";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -34,7 +35,8 @@ internal sealed class BearerAuthentication(
         }
 
         Context.Items[PresentedKey] = true;
-        var source = Context.Connection.RemoteIpAddress?.ToString();
+        var address = Context.Connection.RemoteIpAddress;
+        var source = address?.ToString();
         if (failures.RetryAfter(source) is { } wait)
         {
             Context.Items[ThrottledKey] = wait;
@@ -42,7 +44,7 @@ internal sealed class BearerAuthentication(
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var result = await verifier.VerifyAsync(token, source).ConfigureAwait(false);
+        var result = await verifier.VerifyAsync(token, Door.Api, address).ConfigureAwait(false);
         metrics.Verified("api", result.Outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (result.Grant is not { } grant)
         {
@@ -53,7 +55,12 @@ internal sealed class BearerAuthentication(
 
             var failure = result.Failure.ToString();
             Log.AuthenticationFailed(Logger, failure, result.TokenId);
-            audit.Enqueue(audit.Event(Context, "auth.failed", "failure", targetType: result.TokenId is null ? null : "token",
+            if (result.Failure == VerificationFailure.NetworkDenied)
+            {
+                Context.Items[NetworkDeniedKey] = true;
+            }
+
+            audit.Enqueue(audit.Event(Context, result.AuditAction, "failure", targetType: result.TokenId is null ? null : "token",
                 targetId: result.TokenId, detail: $"{failure} token at {Request.Path}", organizationId: result.OrganizationId));
             return AuthenticateResult.Fail("The bearer token is not valid.");
         }
@@ -73,6 +80,13 @@ internal sealed class BearerAuthentication(
             Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.Write(Context, StatusCodes.Status429TooManyRequests, "Too many requests",
                 "Too many failed token uses from your address. Wait and try again with a valid token.");
+        }
+
+        if (Context.Items.ContainsKey(NetworkDeniedKey))
+        {
+            // The token is genuine, so "invalid" would mislead its owner; the answer names neither the token nor its networks.
+            return Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden",
+                $"This token may not be used from your address ({Context.Connection.RemoteIpAddress}): its owner allowed it only from certain networks.");
         }
 
         var presented = Context.Items.ContainsKey(PresentedKey);

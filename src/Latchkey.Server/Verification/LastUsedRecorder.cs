@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Latchkey.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,7 +14,7 @@ internal sealed class LastUsedRecorder(IDbContextFactory<LatchkeyDbContext> stor
     private readonly ConcurrentDictionary<string, Usage> pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim flushing = new(1, 1);
 
-    public void Record(string tokenId, DateTimeOffset at, string? from)
+    public void Record(string tokenId, DateTimeOffset at, IPAddress? from)
     {
         var usage = new Usage(at, from);
         pending.AddOrUpdate(tokenId, usage, (_, old) => old.At >= at ? old : usage);
@@ -64,5 +65,9 @@ internal sealed class LastUsedRecorder(IDbContextFactory<LatchkeyDbContext> stor
 
     public void Dispose() => flushing.Dispose();
 
-    internal sealed record Usage(DateTimeOffset At, string? From);
+    /// <summary>The address is kept as it came and formatted only when it is read or written.</summary>
+    internal sealed record Usage(DateTimeOffset At, IPAddress? Address)
+    {
+        public string? From => Address?.ToString();
+    }
 }

@@ -1,21 +1,26 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Latchkey.Core.Tokens;
 using Latchkey.Data;
 using Latchkey.Server.Observability;
+using Latchkey.Server.Tokens;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Verification;
 
 /// <summary>
 /// The one path every door uses: format and checksum, digest, cache or store, then revoked,
-/// expired and owner checks. Garbage never reaches the store; concurrent misses for one digest
-/// share one store lookup; a store fault propagates (and becomes a 503), it never becomes a "no".
+/// expired, rotated, owner and network checks. Garbage never reaches the store; concurrent misses
+/// for one digest share one store lookup; a store fault propagates (and becomes a 503), it never
+/// becomes a "no".
 /// </summary>
 internal sealed class TokenVerifier(
     TokenKeyRing keys,
     VerificationCache cache,
     IDbContextFactory<LatchkeyDbContext> store,
     LastUsedRecorder lastUsed,
+    UsageRecorder usage,
+    RotationRetirement rotation,
     LatchkeyMetrics metrics,
     TimeProvider time)
 {
@@ -37,12 +42,22 @@ internal sealed class TokenVerifier(
                     OrganizationId = t.OrganizationId,
                     OrganizationSlug = t.User.Organization.Slug,
                     OrganizationName = t.User.Organization.Name,
+                    AllowedCidrs = t.AllowedCidrs,
+                    ReplacedByTokenId = t.ReplacedByTokenId,
+                    RetiresAt = t.RetiresAt,
+                    RevocationReason = t.RevocationReason,
+                    RetiresOnFirstUse = db.AccessTokens
+                        .Where(o => o.ReplacedByTokenId == t.Id && o.RevokedAt == null && o.RetiresAt == null)
+                        .Select(o => o.Id)
+                        .FirstOrDefault(),
                 })
                 .FirstOrDefault());
 
     private readonly ConcurrentDictionary<TokenDigest, Lazy<Task<Verification>>> inflight = new();
 
-    public async ValueTask<Verification> VerifyAsync(string? token, string? source)
+    /// <param name="door">Where the token was presented, for the usage counts.</param>
+    /// <param name="source">The address the request reached Latchkey from (the client behind a trusted proxy): the allowlist is matched against it.</param>
+    public async ValueTask<Verification> VerifyAsync(string? token, Door door, IPAddress? source)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -70,6 +85,11 @@ internal sealed class TokenVerifier(
             var found = await LookupOnceAsync(digest, token).ConfigureAwait(false);
             if (found.Grant is null)
             {
+                if (found.Retired is { } retired)
+                {
+                    await rotation.ReportReuseAsync(retired, door, source).ConfigureAwait(false);
+                }
+
                 return found;
             }
 
@@ -82,7 +102,26 @@ internal sealed class TokenVerifier(
             return new Verification(null, VerificationFailure.Expired, grant.TokenId, grant.OrganizationId);
         }
 
+        // A rotated token's grace ends at an exact time, whether or not the lifecycle job has written the revocation yet.
+        if (grant.RetiresAt <= now)
+        {
+            var retired = new RetiredTokenUse(grant.TokenId, grant.TokenName, grant.UserId, grant.OrganizationId, grant.ReplacedBy);
+            await rotation.ReportReuseAsync(retired, door, source).ConfigureAwait(false);
+            return new Verification(null, VerificationFailure.Revoked, grant.TokenId, grant.OrganizationId, retired);
+        }
+
+        if (grant.Networks is { } networks && !TokenNetworks.Allows(networks, source))
+        {
+            return new Verification(null, VerificationFailure.NetworkDenied, grant.TokenId, grant.OrganizationId);
+        }
+
+        if (grant.RetiresOnFirstUse is not null)
+        {
+            await rotation.RetirePredecessorAsync(grant, digest).ConfigureAwait(false);
+        }
+
         lastUsed.Record(grant.TokenId, now, source);
+        usage.Record(grant.TokenId, door, now, source);
         return Verification.Valid(grant);
     }
 
@@ -125,7 +164,9 @@ internal sealed class TokenVerifier(
 
             if (row.RevokedAt is not null)
             {
-                return new Verification(null, VerificationFailure.Revoked, row.Id, row.OrganizationId);
+                var rotated = row.ReplacedByTokenId is not null && row.RevocationReason == TokenRotation.RevocationReason;
+                return new Verification(null, VerificationFailure.Revoked, row.Id, row.OrganizationId,
+                    rotated ? new RetiredTokenUse(row.Id, row.Name, row.UserId, row.OrganizationId, row.ReplacedByTokenId) : null);
             }
 
             if (!row.UserActive)
@@ -134,7 +175,8 @@ internal sealed class TokenVerifier(
             }
 
             var grant = new TokenGrant(row.Id, row.Name, row.ExpiresAt, row.UserId, row.Email, row.DisplayName,
-                row.OrganizationId, row.OrganizationSlug, row.OrganizationName, Iam.TokenScopeSet.Parse(row.Scopes));
+                row.OrganizationId, row.OrganizationSlug, row.OrganizationName, Iam.TokenScopeSet.Parse(row.Scopes), TokenNetworks.Parse(row.AllowedCidrs),
+                row.ReplacedByTokenId is null ? null : row.RetiresAt, row.ReplacedByTokenId, row.RetiresOnFirstUse);
             if (underCurrentKey)
             {
                 // Revocation evicts by the stored digest, so only grants stored under the current key are cached.
@@ -159,5 +201,10 @@ internal sealed class TokenVerifier(
         public Guid OrganizationId { get; init; }
         public required string OrganizationSlug { get; init; }
         public required string OrganizationName { get; init; }
+        public string? AllowedCidrs { get; init; }
+        public string? ReplacedByTokenId { get; init; }
+        public DateTimeOffset? RetiresAt { get; init; }
+        public string? RevocationReason { get; init; }
+        public string? RetiresOnFirstUse { get; init; }
     }
 }

@@ -93,12 +93,18 @@ public class PermissionMatrixTests
         new("POST /api/v1/vpcs/", Permissions.VpcsManage, w => Succeeds(w.Me.PostAsJsonAsync("/api/v1/vpcs", new CreateVpcRequest(w.NewName(), "eu-1", "10.1.0.0/16")))),
         new("GET /api/v1/vpcs/{id:guid}", Permissions.VpcsView, async w => await Succeeds(w.Me.GetAsync($"/api/v1/vpcs/{await w.SpareVpcAsync()}"))),
         new("DELETE /api/v1/vpcs/{id:guid}", Permissions.VpcsManage, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/vpcs/{await w.SpareVpcAsync()}"))),
+        new("POST /api/v1/tokens/{id}/rotate", Permissions.TokensOwn, async w => await Succeeds(w.Me.PostAsync($"/api/v1/tokens/{await w.OwnTokenAsync()}/rotate", null))),
+        new("POST /api/v1/tokens/{id}/rotate", Permissions.TokensRevokeAll, async w => await Succeeds(w.Me.PostAsync($"/api/v1/tokens/{await w.BobsTokenAsync()}/rotate", null))),
+        new("GET /api/v1/tokens/{id}/usage", Permissions.TokensOwn, async w => await Succeeds(w.Me.GetAsync($"/api/v1/tokens/{await w.OwnTokenAsync()}/usage"))),
+        new("GET /api/v1/tokens/{id}/usage", Permissions.TokensReadAll, async w => await Succeeds(w.Me.GetAsync($"/api/v1/tokens/{await w.BobsTokenAsync()}/usage"))),
         new("TokenReview", Permissions.ClustersView, async w => (await w.TokenReviewAsync()).GetProperty("authenticated").GetBoolean()),
         new("TokenReview group latchkey:cluster-admin", Permissions.ClustersAdmin, async w => (await w.TokenReviewAsync()).TryGetProperty("user", out var user)
             && user.GetProperty("groups").EnumerateArray().Any(g => g.GetString() == "latchkey:cluster-admin")),
         new("SubjectAccessReview get", Permissions.ClustersView, w => w.SubjectAccessReviewAsync("get")),
         new("SubjectAccessReview delete", Permissions.ClustersAdmin, w => w.SubjectAccessReviewAsync("delete")),
         .. Permissions.All.Select(p => new Door($"forward-auth scope={p}", p, w => Succeeds(w.Me.GetAsync($"/auth/verify?scope={p}")))),
+        // Last: the subject's own token is replaced (it keeps working until the new one is first used, which never happens here).
+        new("POST /api/v1/tokens/self/rotate", null, w => Succeeds(w.Me.PostAsync("/api/v1/tokens/self/rotate", null))),
     ];
 
     /// <summary>Every role, every legacy preset (as the roles it maps to), and a plain member.</summary>

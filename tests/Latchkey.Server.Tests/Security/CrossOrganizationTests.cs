@@ -32,6 +32,8 @@ public class CrossOrganizationTests
         ("GET /api/v1/clusters/{name}/webhook-config", (c, v) => c.GetAsync($"/api/v1/clusters/{v}/webhook-config"), a => a.ClusterName),
         ("GET /api/v1/clusters/{name}/rbac", (c, v) => c.GetAsync($"/api/v1/clusters/{v}/rbac"), a => a.ClusterName),
         ("POST /api/v1/tokens/ with kubeconfig", (c, v) => c.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("k", Kubeconfig: new KubeconfigRequest(v))), a => a.ClusterName),
+        ("POST /api/v1/tokens/{id}/rotate", (c, v) => c.PostAsync($"/api/v1/tokens/{v}/rotate", null), a => a.TokenId),
+        ("GET /api/v1/tokens/{id}/usage", (c, v) => c.GetAsync($"/api/v1/tokens/{v}/usage"), a => a.TokenId),
         ("GET /api/v1/users/{id}", (c, v) => c.GetAsync($"/api/v1/users/{v}"), a => a.UserId),
         ("POST /api/v1/users/{id}/disable", (c, v) => c.PostAsync($"/api/v1/users/{v}/disable", null), a => a.UserId),
         ("POST /api/v1/users/{id}/enable", (c, v) => c.PostAsync($"/api/v1/users/{v}/enable", null), a => a.UserId),

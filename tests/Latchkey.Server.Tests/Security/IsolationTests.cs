@@ -21,6 +21,9 @@ public class IsolationTests
         ["GET /api/v1/tokens/{id}"] = "walked: 404",
         ["DELETE /api/v1/tokens/{id}"] = "walked: 404",
         ["POST /api/v1/tokens/revoke-leaked"] = "anonymous: the secret is the proof; the answer is the same for any input (LeakedTokenTests)",
+        ["POST /api/v1/tokens/{id}/rotate"] = "walked: 404",
+        ["POST /api/v1/tokens/self/rotate"] = "rotates the calling token only",
+        ["GET /api/v1/tokens/{id}/usage"] = "walked: 404",
         ["GET /api/v1/clusters/"] = "walked: other organization's clusters never listed",
         ["POST /api/v1/clusters/"] = "walked: same name in another organization is a new cluster",
         ["DELETE /api/v1/clusters/{name}"] = "walked: 404",
@@ -92,6 +95,8 @@ public class IsolationTests
 
             await Api.AssertProblemAsync(await client.GetAsync($"/api/v1/tokens/{tokenOfA.Id}"), HttpStatusCode.NotFound);
             await Api.AssertProblemAsync(await client.DeleteAsync($"/api/v1/tokens/{tokenOfA.Id}"), HttpStatusCode.NotFound);
+            await Api.AssertProblemAsync(await client.PostAsync($"/api/v1/tokens/{tokenOfA.Id}/rotate", null), HttpStatusCode.NotFound);
+            await Api.AssertProblemAsync(await client.GetAsync($"/api/v1/tokens/{tokenOfA.Id}/usage"), HttpStatusCode.NotFound);
             // Unknown ids look exactly the same.
             await Api.AssertProblemAsync(await client.GetAsync("/api/v1/tokens/doesnotexist0000"), HttpStatusCode.NotFound);
         }
@@ -103,6 +108,8 @@ public class IsolationTests
             db.AuditEvents.Where(e => e.TargetId == tokenOfA.Id && e.Outcome == "denied").ToList()));
         Assert.Contains(attempts, e => e.Action == "token.read" && e.ActorEmail == "b@example.test");
         Assert.Contains(attempts, e => e.Action == "token.delete" && e.ActorEmail == "b@example.test");
+        Assert.Contains(attempts, e => e.Action == "token.rotate" && e.ActorEmail == "c@other.test" && e.OrganizationId == otherOrg);
+        Assert.Null(await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Single(t => t.Id == tokenOfA.Id).ReplacedByTokenId)));
         Assert.Contains(attempts, e => e.Action == "token.delete" && e.ActorEmail == "c@other.test" && e.OrganizationId == otherOrg);
     }
 

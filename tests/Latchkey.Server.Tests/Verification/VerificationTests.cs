@@ -37,7 +37,7 @@ public class VerificationTests
         for (var i = 0; i < 10_000; i++)
         {
             var garbage = TokenFormat.Generate()[..^6] + "000000";
-            Assert.Null((await verifier.VerifyAsync(garbage, "192.0.2.1")).Grant);
+            Assert.Null((await verifier.VerifyAsync(garbage, Server.Verification.Door.Api, System.Net.IPAddress.Parse("192.0.2.1"))).Grant);
         }
 
         Assert.Equal(before, app.Queries.Count);
@@ -85,7 +85,7 @@ public class VerificationTests
         var uses = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
         {
             start.SignalAndWait();
-            return await verifier.VerifyAsync(secret, "127.0.0.1");
+            return await verifier.VerifyAsync(secret, Server.Verification.Door.Api, System.Net.IPAddress.Loopback);
         }));
         var results = await Task.WhenAll(uses);
 

@@ -20,6 +20,9 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
     public string? MintableScopes { get; set; }
 
     public int TokensBeyondPolicy { get; private set; }
+    /// <summary>Empty: unused tokens are kept.</summary>
+    [BindProperty]
+    public int? IdleRevokeDays { get; set; }
 
     [BindProperty(SupportsGet = true)]
     public string? Done { get; set; }
@@ -39,6 +42,7 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
         AllowNoExpiration = current.AllowNoExpiration;
         MintableScopes = current.MintableScopes is null ? null : string.Join(' ', current.MintableScopes);
         TokensBeyondPolicy = current.TokensBeyondPolicy;
+        IdleRevokeDays = current.IdleRevokeDays;
         People = await members.ListAsync(db, Me.Caller, cancellationToken);
         return Page();
     }
@@ -51,8 +55,12 @@ internal sealed class IndexModel(LatchkeyDbContext db, TokenPolicy policy, Membe
         }
 
         var mintable = string.IsNullOrWhiteSpace(MintableScopes) ? null : MintableScopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (await policy.UpdateAsync(db, HttpContext, Me.Caller, new Core.Contracts.UpdateTokenPolicyRequest(MaxDays, AllowNoExpiration, mintable), cancellationToken)
-            is var (field, message))
+        // Text that is not a number must not read as "empty", which turns idle revocation off.
+        var (field, message) = ModelState.GetFieldValidationState(nameof(IdleRevokeDays)) == Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid
+            ? ("idleRevokeDays", "Revoking idle tokens needs a whole number of days; leave it empty to keep unused tokens.")
+            : await policy.UpdateAsync(db, HttpContext, Me.Caller,
+                new Core.Contracts.UpdateTokenPolicyRequest(MaxDays, AllowNoExpiration, mintable, IdleRevokeDays), cancellationToken) ?? default;
+        if (field is not null)
         {
             Errors[field == "maxLifetimeDays" ? "maxDays" : field] = message;
             People = await members.ListAsync(db, Me.Caller, cancellationToken);

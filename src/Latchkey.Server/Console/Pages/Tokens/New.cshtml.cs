@@ -2,6 +2,7 @@ using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Clusters;
 using Latchkey.Server.Tokens;
+using Latchkey.Server.Verification;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
@@ -36,10 +37,13 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
     [BindProperty]
     public string? Nonce { get; set; }
 
+    /// <summary>Networks the token may be used from, one CIDR per line (or separated by commas or spaces); empty: anywhere.</summary>
+    [BindProperty]
+    public string? AllowedCidrs { get; set; }
+
     public Organization Organization { get; private set; } = null!;
     public IEnumerable<int> Presets => PresetDays.Where(d => d <= Organization.MaxTokenLifetimeDays);
-    public CreatedToken? Created { get; private set; }
-    public List<Cluster> Clusters { get; private set; } = [];
+    public Reveal? Revealed { get; private set; }
     public bool Replayed { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
@@ -68,14 +72,14 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
         }
 
         var result = await creation.CreateAsync(db, HttpContext, Me.Caller, request, "console", cancellationToken);
-        if (result.Created is null)
+        if (result.Created is not { } created)
         {
-            Errors[result.Field is "name" or "note" or "scopes" ? result.Field : "expiration"] = result.Message!;
+            Errors[result.Field is "name" or "note" or "scopes" or TokenNetworks.Field ? result.Field : "expiration"] = result.Message!;
             return Page();
         }
 
-        Created = result.Created;
-        Clusters = await clusters.VisibleAsync(db, Me.Caller, cancellationToken);
+        Revealed = new Reveal(created, await clusters.VisibleAsync(db, Me.Caller, cancellationToken), "Token created",
+            $"“{created.Name}” is ready. Copy its secret now, or download a kubeconfig with it.");
         return Page();
     }
 
@@ -83,7 +87,8 @@ internal sealed class NewModel(LatchkeyDbContext db, TokenCreation creation, Clu
     {
         error = null;
         var request = new CreateTokenRequest(Name, Note,
-            Scopes: string.IsNullOrWhiteSpace(Scopes) ? null : Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Scopes: string.IsNullOrWhiteSpace(Scopes) ? null : Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            AllowedCidrs: AllowedCidrs?.Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
         switch (Expiration)
         {
             case "never":

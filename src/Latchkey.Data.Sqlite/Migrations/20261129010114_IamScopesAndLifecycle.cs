@@ -6,16 +6,42 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Latchkey.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
-    public partial class IamAndTokenScopes : Migration
+    public partial class IamScopesAndLifecycle : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<int>(
+                name: "IdleRevokeDays",
+                table: "Organizations",
+                type: "INTEGER",
+                nullable: true);
+
             migrationBuilder.AddColumn<string>(
                 name: "MintablePermissions",
                 table: "Organizations",
                 type: "TEXT",
                 maxLength: 1000,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "AllowedCidrs",
+                table: "AccessTokens",
+                type: "TEXT",
+                maxLength: 1000,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ReplacedByTokenId",
+                table: "AccessTokens",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "RetiresAt",
+                table: "AccessTokens",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
@@ -44,6 +70,33 @@ namespace Latchkey.Data.Sqlite.Migrations
                         principalTable: "Organizations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TokenSources",
+                columns: table => new
+                {
+                    TokenId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Address = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    LastSeenAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TokenSources", x => new { x.TokenId, x.Address });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TokenUsageDays",
+                columns: table => new
+                {
+                    TokenId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Day = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    Door = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Count = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TokenUsageDays", x => new { x.TokenId, x.Day, x.Door });
                 });
 
             migrationBuilder.CreateTable(
@@ -94,6 +147,11 @@ namespace Latchkey.Data.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AccessTokens_ReplacedByTokenId",
+                table: "AccessTokens",
+                column: "ReplacedByTokenId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_GroupMembers_UserId",
                 table: "GroupMembers",
                 column: "UserId");
@@ -103,6 +161,16 @@ namespace Latchkey.Data.Sqlite.Migrations
                 table: "Groups",
                 columns: new[] { "OrganizationId", "NormalizedName" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TokenSources_LastSeenAt",
+                table: "TokenSources",
+                column: "LastSeenAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TokenUsageDays_Day",
+                table: "TokenUsageDays",
+                column: "Day");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Vpcs_OrganizationId_Name",
@@ -118,14 +186,40 @@ namespace Latchkey.Data.Sqlite.Migrations
                 name: "GroupMembers");
 
             migrationBuilder.DropTable(
+                name: "TokenSources");
+
+            migrationBuilder.DropTable(
+                name: "TokenUsageDays");
+
+            migrationBuilder.DropTable(
                 name: "Vpcs");
 
             migrationBuilder.DropTable(
                 name: "Groups");
 
+            migrationBuilder.DropIndex(
+                name: "IX_AccessTokens_ReplacedByTokenId",
+                table: "AccessTokens");
+
+            migrationBuilder.DropColumn(
+                name: "IdleRevokeDays",
+                table: "Organizations");
+
             migrationBuilder.DropColumn(
                 name: "MintablePermissions",
                 table: "Organizations");
+
+            migrationBuilder.DropColumn(
+                name: "AllowedCidrs",
+                table: "AccessTokens");
+
+            migrationBuilder.DropColumn(
+                name: "ReplacedByTokenId",
+                table: "AccessTokens");
+
+            migrationBuilder.DropColumn(
+                name: "RetiresAt",
+                table: "AccessTokens");
 
             migrationBuilder.DropColumn(
                 name: "Scopes",

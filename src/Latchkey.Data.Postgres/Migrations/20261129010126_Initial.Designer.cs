@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Data.Postgres.Migrations
 {
     [DbContext(typeof(LatchkeyDbContext))]
-    [Migration("20261129004836_Initial")]
+    [Migration("20261129010126_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -74,6 +74,10 @@ namespace Latchkey.Data.Postgres.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("AllowedCidrs")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -109,6 +113,13 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ReplacedByTokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("RetiresAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("RevocationReason")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -132,6 +143,8 @@ namespace Latchkey.Data.Postgres.Migrations
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ReplacedByTokenId");
 
                     b.HasIndex("SecretDigest")
                         .IsUnique();
@@ -392,6 +405,9 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("IdleRevokeDays")
+                        .HasColumnType("integer");
+
                     b.Property<int>("MaxTokenLifetimeDays")
                         .HasColumnType("integer");
 
@@ -482,6 +498,49 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.HasIndex("UserId");
 
                     b.ToTable("OwnerNotices");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenSource", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TokenId", "Address");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.ToTable("TokenSources", (string)null);
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenUsageDay", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Door")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("TokenId", "Day", "Door");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("TokenUsageDays", (string)null);
                 });
 
             modelBuilder.Entity("Latchkey.Data.UsedFormNonce", b =>

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latchkey.Data.Sqlite.Migrations
 {
     [DbContext(typeof(LatchkeyDbContext))]
-    [Migration("20261129004857_IamAndTokenScopes")]
-    partial class IamAndTokenScopes
+    [Migration("20261129010114_IamScopesAndLifecycle")]
+    partial class IamScopesAndLifecycle
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -69,6 +69,10 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AllowedCidrs")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -104,6 +108,13 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReplacedByTokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RetiresAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RevocationReason")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -127,6 +138,8 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ReplacedByTokenId");
 
                     b.HasIndex("SecretDigest")
                         .IsUnique();
@@ -385,6 +398,9 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("IdleRevokeDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("MaxTokenLifetimeDays")
                         .HasColumnType("INTEGER");
 
@@ -475,6 +491,49 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.HasIndex("UserId");
 
                     b.ToTable("OwnerNotices");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenSource", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TokenId", "Address");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.ToTable("TokenSources", (string)null);
+                });
+
+            modelBuilder.Entity("Latchkey.Data.TokenUsageDay", b =>
+                {
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Door")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TokenId", "Day", "Door");
+
+                    b.HasIndex("Day");
+
+                    b.ToTable("TokenUsageDays", (string)null);
                 });
 
             modelBuilder.Entity("Latchkey.Data.UsedFormNonce", b =>

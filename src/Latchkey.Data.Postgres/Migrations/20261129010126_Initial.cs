@@ -46,11 +46,39 @@ namespace Latchkey.Data.Postgres.Migrations
                     MaxTokenLifetimeDays = table.Column<int>(type: "integer", nullable: false),
                     AllowNoExpiration = table.Column<bool>(type: "boolean", nullable: false),
                     MintablePermissions = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    IdleRevokeDays = table.Column<int>(type: "integer", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Organizations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TokenSources",
+                columns: table => new
+                {
+                    TokenId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Address = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    LastSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TokenSources", x => new { x.TokenId, x.Address });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TokenUsageDays",
+                columns: table => new
+                {
+                    TokenId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Day = table.Column<DateOnly>(type: "date", nullable: false),
+                    Door = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Count = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TokenUsageDays", x => new { x.TokenId, x.Day, x.Door });
                 });
 
             migrationBuilder.CreateTable(
@@ -224,6 +252,9 @@ namespace Latchkey.Data.Postgres.Migrations
                     Scopes = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     LastUsedFrom = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    AllowedCidrs = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    ReplacedByTokenId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    RetiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     SecretDigest = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
                     DigestKeyId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
                 },
@@ -334,6 +365,11 @@ namespace Latchkey.Data.Postgres.Migrations
                 columns: new[] { "OrganizationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AccessTokens_ReplacedByTokenId",
+                table: "AccessTokens",
+                column: "ReplacedByTokenId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AccessTokens_SecretDigest",
                 table: "AccessTokens",
                 column: "SecretDigest",
@@ -411,6 +447,16 @@ namespace Latchkey.Data.Postgres.Migrations
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_TokenSources_LastSeenAt",
+                table: "TokenSources",
+                column: "LastSeenAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TokenUsageDays_Day",
+                table: "TokenUsageDays",
+                column: "Day");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UsedFormNonces_UsedAt",
                 table: "UsedFormNonces",
                 column: "UsedAt");
@@ -456,6 +502,12 @@ namespace Latchkey.Data.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "OwnerNotices");
+
+            migrationBuilder.DropTable(
+                name: "TokenSources");
+
+            migrationBuilder.DropTable(
+                name: "TokenUsageDays");
 
             migrationBuilder.DropTable(
                 name: "UsedFormNonces");
