@@ -16,6 +16,8 @@ internal static class Store
     /// <summary>The DbContext, pooled, for endpoints (scoped) and for background work (factory).</summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
     {
+        // Held while the server runs, so that a restore never replaces the files under it.
+        services.AddSingleton(sp => Operations.DataDirLock.Shared(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.DataDir));
         services.AddSingleton(sp => new SqliteWriteGate(TimeSpan.FromSeconds(
             new SqliteConnectionStringBuilder(ConnectionString(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value)).DefaultTimeout)));
         services.AddPooledDbContextFactory<LatchkeyDbContext>((sp, options) =>
