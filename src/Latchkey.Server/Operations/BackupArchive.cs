@@ -162,7 +162,7 @@ internal static class BackupArchive
 
         if (expected.Count > 0)
         {
-            throw new BackupException($"{path} is incomplete: {string.Join(", ", expected.Keys)} listed in its manifest is missing.");
+            throw new BackupException($"{path} is damaged or incomplete: {string.Join(", ", expected.Keys)}, listed in its manifest, is missing.");
         }
     }
 

@@ -26,19 +26,19 @@ internal static class RestoreCommand
             return ExitCodes.Usage;
         }
 
+        var archive = Path.GetFullPath(parsed.Operands[0]);
+        if (!File.Exists(archive))
+        {
+            await error.WriteLineAsync($"error: there is no backup file at {archive}.").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
         await using var app = StoreCommands.CreateHost(parsed.Configuration);
         var settings = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
         if (Store.IsPostgres(settings))
         {
             await error.WriteLineAsync(StoreCommands.PostgresAdvice("restore it")).ConfigureAwait(false);
             return ExitCodes.Usage;
-        }
-
-        var archive = Path.GetFullPath(parsed.Operands[0]);
-        if (!File.Exists(archive))
-        {
-            await error.WriteLineAsync($"error: there is no backup file at {archive}.").ConfigureAwait(false);
-            return ExitCodes.Failure;
         }
 
         using var hold = DataDirLock.TryExclusive(settings.DataDir);
