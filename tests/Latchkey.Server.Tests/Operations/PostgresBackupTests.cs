@@ -13,7 +13,9 @@ public class PostgresBackupTests
         using var folder = new TempFolder();
         var dump = Path.Combine(folder.Path, "latchkey.dump");
         await File.WriteAllTextAsync(dump, "a pg_dump file");
-        var before = await app.StoreContentsAsync();
+        var admin = await app.LoginAsync();
+        var token = await app.CreateTokenAsync(admin, new Latchkey.Core.Contracts.CreateTokenRequest("kept"));
+        var tokens = await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Count()));
 
         var backup = await CommandRun.BackupAsync([dump + ".new", .. CommandRun.StoreOf(app)]);
         var restore = await CommandRun.RestoreAsync([dump, "--force", .. CommandRun.StoreOf(app)]);
@@ -27,7 +29,9 @@ public class PostgresBackupTests
 
         Assert.Contains("pg_restore", restore.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(dump + ".new"));
-        Assert.Equal(before, await app.StoreContentsAsync());
+        Assert.Equal(tokens, await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Count())));
+        using var client = app.Client(token.Secret);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/v1/whoami")).StatusCode);
     }
 }
 #endif
