@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Token creation (POST /api/v1/tokens) and uncached verification (forward-auth with the
-# verification cache off: one store lookup per request) on SQLite and on PostgreSQL, in the same
-# run, each as a ratio to the bare /healthz of the same server. PostgreSQL is a throwaway 15 from
+# verification cache off, 200 distinct tokens in turn: one store lookup per request) on SQLite
+# and on PostgreSQL, in the same run, each as a ratio to the bare /healthz of the same server. PostgreSQL is a throwaway 15 from
 # /usr/lib/postgresql/15/bin with its default durability (fsync and synchronous_commit on), in a
 # temp folder on a free loopback port, stopped and removed at the end. Loopback only; bounded in time.
 #   bench/wrk/create.sh [duration=10s] [connections=32] [threads=2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=${1:-10s}; connections=${2:-32}; threads=${3:-2}
+duration=${1:-10s}; connections=${2:-32}; threads=${3:-2}; tokens=${TOKENS:-200}
 pgbin=/usr/lib/postgresql/15/bin
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "jq is not installed (apt-get install jq)" >&2; exit 1; }
@@ -85,8 +85,9 @@ wrk.body = '{"name":"bench","note":"wrk","expiresInDays":1}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $admin"
 LUA
-  wrk -t1 -c4 -d2s "$base/healthz" >/dev/null   # warm up both paths
-  wrk -t1 -c4 -d2s -s "$work/create.lua" "$base/api/v1/tokens" >/dev/null
+  # Warm up long enough for the JIT to tier up the creation path (it runs far fewer requests than /healthz).
+  wrk -t1 -c4 -d2s "$base/healthz" >/dev/null
+  wrk -t2 -c16 -d10s -s "$work/create.lua" "$base/api/v1/tokens" >/dev/null
   read -r bare bare_p99 _ <<<"$(run "$kind-bare" "$base/healthz")"
   printf '%-44s %10s req/s  p99 %s\n' "$kind: bare /healthz" "$bare" "$bare_p99"
   report "$kind: create token (201)" "$bare" $(run "$kind-create" -s "$work/create.lua" "$base/api/v1/tokens")
@@ -95,12 +96,27 @@ LUA
   read -ra args <<<"$(store_args "$kind" nocache)"
   start "$kind-nocache" --Latchkey:VerificationCacheTtl=00:00:00 "${args[@]}"
   admin=$(login "$base")
+  # Distinct tokens, taken in turn: concurrent first uses of one token share a lookup, which would
+  # hide the store's cost.
+  { echo 'local tokens = {'
+    for i in $(seq "$tokens"); do
+      curl -sf -X POST "$base/api/v1/tokens" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+        -d "{\"name\":\"verify $i\"}" | jq -r '"  \"" + .secret + "\","'
+    done
+    cat <<'LUA'
+}
+local next = 0
+request = function()
+  next = next % #tokens + 1
+  return wrk.format("GET", "/auth/verify?scope=metrics:read", { ["Authorization"] = "Bearer " .. tokens[next] })
+end
+LUA
+  } >"$work/verify.lua"
   wrk -t1 -c4 -d2s "$base/healthz" >/dev/null
-  wrk -t1 -c4 -d2s -H "Authorization: Bearer $admin" "$base/auth/verify?scope=metrics:read" >/dev/null
+  wrk -t1 -c4 -d2s -s "$work/verify.lua" "$base" >/dev/null
   read -r bare bare_p99 _ <<<"$(run "$kind-bare2" "$base/healthz")"
   printf '%-44s %10s req/s  p99 %s\n' "$kind: bare /healthz" "$bare" "$bare_p99"
-  report "$kind: forward-auth, no cache (store lookup)" "$bare" \
-    $(run "$kind-nocache" -H "Authorization: Bearer $admin" "$base/auth/verify?scope=metrics:read")
+  report "$kind: forward-auth, no cache, $tokens tokens" "$bare" $(run "$kind-nocache" -s "$work/verify.lua" "$base")
   stop_server
 }
 
