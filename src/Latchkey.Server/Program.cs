@@ -1,10 +1,21 @@
 using Latchkey.Server;
 using Latchkey.Server.Data;
+using Latchkey.Server.Operations;
 
-// Maintenance commands share the server's configuration (data folder, keys) but serve nothing.
-if (args is ["keys", "rotate", .. var rest])
+// Maintenance commands share the server's configuration (data folder, store, keys) but serve nothing.
+switch (args)
 {
-    return ServerCommands.RotateKeys(rest);
+    case ["keys", "rotate", .. var rest]:
+        return ServerCommands.RotateKeys(rest);
+    case ["backup", .. var rest]:
+        return await BackupCommand.RunAsync(rest, Console.Out, Console.Error);
+    case ["restore", .. var rest]:
+        return await RestoreCommand.RunAsync(rest, Console.Out, Console.Error);
+    case ["audit", "export", .. var rest]:
+        await using (var output = Console.OpenStandardOutput())
+        {
+            return await AuditExportCommand.RunAsync(rest, output, Console.Error);
+        }
 }
 
 var app = LatchkeyHost.Create(args);

@@ -3,7 +3,6 @@ using Latchkey.Data;
 using Latchkey.Server.Http;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,13 +15,13 @@ internal static class AuditEndpoints
         api.MapGet("/audit", List).WithTags("Audit")
             .WithSummary("The organization's audit log, newest first (needs audit:read). Filters: action, actor (email), since.");
         api.MapGet("/audit/export", ExportAsync).WithTags("Audit")
-            .WithSummary("The whole audit log as JSON lines, oldest first (needs audit:read), for a SIEM or an archive. Filter: since.");
+            .WithSummary("The whole audit log as JSON lines, oldest first (needs audit:read), for a SIEM or an archive. Filters: since, until (UTC, until exclusive).");
         return api;
     }
 
-    /// <summary>Streams in batches, so a long log never sits in memory at once.</summary>
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportAsync(
-        Caller caller, LatchkeyDbContext db, AccessEvaluator access, AuditLog audit, HttpContext http, DateTimeOffset? since, CancellationToken cancellationToken)
+        Caller caller, LatchkeyDbContext db, AccessEvaluator access, AuditLog audit, HttpContext http,
+        DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
         if (!await access.HasAsync(caller, Permissions.AuditRead, cancellationToken: cancellationToken))
         {
@@ -30,34 +29,10 @@ internal static class AuditEndpoints
         }
 
         await audit.FlushAsync(cancellationToken);
-        http.Response.ContentType = "application/x-ndjson; charset=utf-8";
-        var after = 0L;
-        while (true)
-        {
-            var query = db.AuditEvents.AsNoTracking().Where(e => e.OrganizationId == caller.OrganizationId && e.Id > after);
-            if (since is { } from)
-            {
-                query = query.Where(e => e.Time >= from);
-            }
-
-            var batch = await query.OrderBy(e => e.Id).Take(1000).ToListAsync(cancellationToken);
-            foreach (var e in batch)
-            {
-                var line = JsonSerializer.Serialize(new AuditEventInfo(e.Id, e.Time, e.Action, e.Outcome,
-                    new AuditActor(e.ActorUserId, e.ActorEmail, e.ActorTokenId), e.TargetType, e.TargetId, e.SourceAddress, e.UserAgent, e.Detail), Json);
-                await http.Response.WriteAsync(line + "\n", cancellationToken);
-            }
-
-            if (batch.Count < 1000)
-            {
-                return TypedResults.Empty;
-            }
-
-            after = batch[^1].Id;
-        }
+        http.Response.ContentType = AuditExport.ContentType;
+        await AuditExport.WriteAsync(db, new AuditExportFilter(caller.OrganizationId, since, until), http.Response.Body, cancellationToken);
+        return TypedResults.Empty;
     }
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private static async Task<Results<Ok<Page<AuditEventInfo>>, ValidationProblem, ProblemHttpResult>> List(
         Caller caller, LatchkeyDbContext db, AccessEvaluator access, AuditQuery query,

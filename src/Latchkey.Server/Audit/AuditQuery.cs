@@ -46,8 +46,7 @@ internal sealed class AuditQuery(AuditLog audit)
         }
 
         var rows = await query.OrderByDescending(e => e.Id).Take(pageSize + 1).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var items = rows.Take(pageSize).Select(e => new AuditEventInfo(e.Id, e.Time, e.Action, e.Outcome,
-            new AuditActor(e.ActorUserId, e.ActorEmail, e.ActorTokenId), e.TargetType, e.TargetId, e.SourceAddress, e.UserAgent, e.Detail)).ToList();
+        var items = rows.Take(pageSize).Select(AuditExport.Describe).ToList();
         var next = rows.Count > pageSize ? rows[pageSize - 1].Id.ToString(CultureInfo.InvariantCulture) : null;
         return new Page<AuditEventInfo>(items, next);
     }

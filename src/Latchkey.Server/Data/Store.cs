@@ -16,6 +16,10 @@ internal static class Store
     /// <summary>The DbContext, pooled, for endpoints (scoped) and for background work (factory).</summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
     {
+        // Held while the server runs, so that a restore never replaces the files under it.
+        services.AddSingleton(sp => Operations.DataDirLock.Shared(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.DataDir));
+        services.AddSingleton(sp => new SqliteWriteGate(TimeSpan.FromSeconds(
+            new SqliteConnectionStringBuilder(ConnectionString(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value)).DefaultTimeout)));
         services.AddPooledDbContextFactory<LatchkeyDbContext>((sp, options) =>
         {
             var settings = sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
@@ -27,7 +31,7 @@ internal static class Store
             else
             {
                 options.UseLatchkeySqlite(ConnectionString(settings));
-                options.AddInterceptors(new SqlitePragmas());
+                options.AddInterceptors(new SqlitePragmas(), sp.GetRequiredService<SqliteWriteGate>());
             }
 
             options.AddInterceptors(sp.GetServices<IInterceptor>());
@@ -36,11 +40,6 @@ internal static class Store
         return services;
     }
 
-    /// <summary>
-    /// The database file is opened read-write but never created at run time: a file that vanished
-    /// is an outage (503), not a reason to start over on an empty store. <see cref="CreateFileIfMissing"/>
-    /// makes it on first start.
-    /// </summary>
     /// <summary>sqlite (the default: one process, a file in the data folder) or postgres (several replicas).</summary>
     public static bool IsPostgres(LatchkeyOptions settings)
     {
@@ -53,6 +52,11 @@ internal static class Store
         };
     }
 
+    /// <summary>
+    /// The database file is opened read-write but never created at run time: a file that vanished
+    /// is an outage (503), not a reason to start over on an empty store. <see cref="PrepareFile"/>
+    /// makes it on first start.
+    /// </summary>
     public static string ConnectionString(LatchkeyOptions settings) =>
         settings.Database.ConnectionString ?? new SqliteConnectionStringBuilder
         {
@@ -88,7 +92,9 @@ internal static class Store
 
     /// <summary>
     /// synchronous=NORMAL in WAL mode loses nothing when the process dies (only an OS crash or power
-    /// loss can drop the last commits), and spares an fsync per commit.
+    /// loss can drop the last commits), and spares an fsync per commit. busy_timeout lets the few
+    /// writes outside a transaction (and so outside <see cref="SqliteWriteGate"/>) wait inside SQLite
+    /// in short steps rather than in Microsoft.Data.Sqlite's 150 ms sleeps.
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
@@ -111,7 +117,7 @@ internal static class Store
             }
 
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=NORMAL;";
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
             command.ExecuteNonQuery();
         }
     }

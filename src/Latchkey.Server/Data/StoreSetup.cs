@@ -19,6 +19,8 @@ internal static class StoreSetup
         var settings = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StoreSetup).FullName!);
 
+        _ = app.Services.GetRequiredService<Operations.DataDirLock>();
+
         // Load (or create) the token key now: a missing or bad key should stop the start, not the first request.
         _ = app.Services.GetRequiredService<TokenKeyRing>();
 

@@ -14,6 +14,11 @@ namespace Latchkey.Server.Tokens;
 /// </summary>
 internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRules, AuditLog audit, LatchkeyMetrics metrics, TimeProvider time, ILogger<TokenCreation> logger)
 {
+    // Compiled and untracked: this read is on the path of every creation, and nothing in it changes.
+    private static readonly Func<LatchkeyDbContext, Guid, CancellationToken, Task<User?>> FindOwner =
+        EF.CompileAsyncQuery((LatchkeyDbContext db, Guid userId, CancellationToken _) =>
+            db.Users.AsNoTracking().Include(u => u.Organization).SingleOrDefault(u => u.Id == userId));
+
     public async Task<TokenCreationResult> CreateAsync(
         LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken,
         string? auditNote = null, Guid? kubeconfigClusterId = null)
@@ -32,7 +37,8 @@ internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRul
             return TokenCreationResult.Invalid(TokenNetworks.Field, networkError);
         }
 
-        var owner = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == caller.UserId, cancellationToken).ConfigureAwait(false);
+        var owner = await FindOwner(db, caller.UserId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The caller's account no longer exists.");
         var (expiresAt, error) = TokenRules.Expiration(request, owner.Organization, time.GetUtcNow());
         if (error is { } expirationError)
         {

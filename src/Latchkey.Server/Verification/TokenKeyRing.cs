@@ -29,6 +29,9 @@ internal sealed class TokenKeyRing
 
     public TokenDigest Digest(ReadOnlySpan<char> token) => TokenDigest.Compute(currentKey, token);
 
+    /// <summary>Every key's id, the current one first.</summary>
+    public IReadOnlyList<string> KeyIds => [CurrentKeyId, .. OlderKeys.Select(k => k.Id)];
+
     public static TokenKeyRing Create(IOptions<LatchkeyOptions> options)
     {
         var settings = options.Value;
@@ -62,6 +65,12 @@ internal sealed class TokenKeyRing
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
+        return ReadFile(path);
+    }
+
+    /// <summary>Reads a key file as the server does (every key checked); backups and restores check theirs with it.</summary>
+    public static TokenKeyRing ReadFile(string path)
+    {
         var file = JsonSerializer.Deserialize<KeyFile>(File.ReadAllText(path), KeyFile.Json)
             ?? throw new InvalidOperationException($"The token key file {path} is empty.");
         return FromConfiguration(new TokenKeyOptions { Current = file.Current, Keys = file.Keys });
