@@ -17,6 +17,7 @@ internal static class Cli
             LoginCommand.Build(console, env),
             LogoutCommand.Build(console, env),
             WhoamiCommand.Build(console, env),
+            AccessCommand.Build(console, env),
             TokensCommand.Build(console, env),
             ClustersCommand.Build(console, env),
             KubeconfigCommand.Build(console, env),

@@ -11,6 +11,7 @@ namespace Latchkey.Cli;
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(LoginResponse))]
 [JsonSerializable(typeof(WhoAmI))]
+[JsonSerializable(typeof(EffectiveAccess))]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedToken))]
 [JsonSerializable(typeof(RotateTokenRequest))]
