@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 namespace Latchkey.Server.Tests.Console;
 
 /// <summary>An admin's pages in a real browser: clusters and their wiring, the audit log, settings and an invitation.</summary>
+[Collection(BrowserTests.Name)]
 public class AdminPageTests
 {
     [Fact]

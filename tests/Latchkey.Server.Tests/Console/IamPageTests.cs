@@ -6,6 +6,7 @@ using Microsoft.Playwright;
 namespace Latchkey.Server.Tests.Console;
 
 /// <summary>Settings → Groups, Access policies and VPCs in a real browser: create one and see it listed.</summary>
+[Collection(BrowserTests.Name)]
 public class IamPageTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 namespace Latchkey.Server.Tests.Console;
 
 /// <summary>The reveal in a real browser: a kubeconfig kubectl reads, and a secret that reload and back never bring back.</summary>
+[Collection(BrowserTests.Name)]
 public class RevealTests
 {
     private const string Member = "dev@example.test";

@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 namespace Latchkey.Server.Tests.Console;
 
 /// <summary>Deleting with a confirmation step, and an admin revoking a member's token, in a real browser.</summary>
+[Collection(BrowserTests.Name)]
 public class RevocationPageTests
 {
     [Fact]

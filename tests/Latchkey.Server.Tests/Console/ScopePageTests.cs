@@ -6,6 +6,7 @@ using Microsoft.Playwright;
 namespace Latchkey.Server.Tests.Console;
 
 /// <summary>Scoped tokens and effective access in the console, in a real browser.</summary>
+[Collection(BrowserTests.Name)]
 public class ScopePageTests
 {
     private const string Member = "grafana-owner@example.test";

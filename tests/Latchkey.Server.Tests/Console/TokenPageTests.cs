@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 namespace Latchkey.Server.Tests.Console;
 
 /// <summary>Creating tokens in the console, in a real browser: every kind of expiration, the reveal, and errors beside their fields.</summary>
+[Collection(BrowserTests.Name)]
 public class TokenPageTests
 {
     private const string Member = "dev@example.test";
