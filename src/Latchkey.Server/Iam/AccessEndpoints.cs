@@ -51,7 +51,7 @@ internal static class AccessEndpoints
         // A revoked or expired token, or one whose owner is disabled, can do nothing at all.
         var live = found.IsActive && found.RevokedAt is null && (found.ExpiresAt is null || found.ExpiresAt > time.GetUtcNow());
         var grants = live ? await reader.ReadAsync(db, caller.OrganizationId, found.UserId, scopes, cancellationToken) : [];
-        var names = scopes is null ? null : ScopeNames.Describe(scopes, await ScopeNames.LoadAsync(db, caller.OrganizationId, cancellationToken));
+        var names = await ScopeNames.DescribeAsync(db, caller.OrganizationId, scopes, cancellationToken);
         return TypedResults.Ok(new EffectiveAccess(found.UserId, found.Email, found.IsActive, id, names, grants));
     }
 }

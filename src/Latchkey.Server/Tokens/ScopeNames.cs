@@ -29,6 +29,10 @@ internal static class ScopeNames
             .Select(v => (Guid?)v.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The scopes as written in requests, reading the organization's names only for a scoped token.</summary>
+    public static async Task<IReadOnlyList<string>?> DescribeAsync(LatchkeyDbContext db, Guid organizationId, TokenScopeSet? scopes, CancellationToken cancellationToken) =>
+        scopes is null ? null : Describe(scopes, await LoadAsync(db, organizationId, cancellationToken).ConfigureAwait(false));
+
     /// <summary>The scopes as written in requests: <c>clusters:view:prod-1</c>; a resource since deleted shows as <c>(deleted)</c>.</summary>
     public static IReadOnlyList<string>? Describe(TokenScopeSet? scopes, IReadOnlyDictionary<Guid, string> names)
     {

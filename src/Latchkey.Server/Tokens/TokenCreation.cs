@@ -69,7 +69,7 @@ internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRul
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         Log.TokenCreated(logger, token.Id, owner.Id);
         metrics.TokenCreated();
-        var described = scopes is null ? null : ScopeNames.Describe(scopes, await ScopeNames.LoadAsync(db, owner.OrganizationId, cancellationToken).ConfigureAwait(false));
+        var described = await ScopeNames.DescribeAsync(db, owner.OrganizationId, scopes, cancellationToken).ConfigureAwait(false);
         return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, Scopes: described,
             AllowedCidrs: TokenNetworks.List(networks)), scopes, null, null);
     }

@@ -93,7 +93,7 @@ internal sealed class TokenRotation(
         // Every replica reads the old token again, now with its end.
         await changes.TokenRevokedAsync(TokenDigest.FromBytes(old.SecretDigest)).ConfigureAwait(false);
         var scopes = TokenScopeSet.Parse(token.Scopes);
-        var described = scopes is null ? null : ScopeNames.Describe(scopes, await ScopeNames.LoadAsync(db, token.OrganizationId, cancellationToken).ConfigureAwait(false));
+        var described = await ScopeNames.DescribeAsync(db, token.OrganizationId, scopes, cancellationToken).ConfigureAwait(false);
         return new RotationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, Scopes: described,
             AllowedCidrs: TokenNetworks.List(token.AllowedCidrs), Replaces: new RotationInfo(old.Id, retiresAt)), null, null);
     }
