@@ -67,7 +67,16 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await Page.GetByLabel("Email").FillAsync(email);
         await Page.GetByLabel("Password").FillAsync(password);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Page.WaitForURLAsync("**/tokens");
+        try
+        {
+            // The answer's arrival is enough: the assertions that follow wait for what they look at.
+            await Page.WaitForURLAsync("**/tokens", new() { WaitUntil = WaitUntilState.Commit });
+        }
+        catch (TimeoutException e)
+        {
+            var shown = await Page.InnerTextAsync("body", new() { Timeout = 5_000 });
+            throw new TimeoutException($"Signing in as {email} did not reach /tokens; the browser shows {Page.Url}: {shown}", e);
+        }
     }
 
     /// <summary>Asserts the accessibility basics of the current page and saves it at 1280x800 and 390x844.</summary>
