@@ -81,6 +81,7 @@ public static class LatchkeyHost
         services.AddSingleton<Invitations>();
         services.AddSingleton<Members>();
         services.AddSingleton<PolicyCache>();
+        services.AddSingleton<OrganizationCache>();
         services.AddSingleton<AccessEvaluator>();
         services.AddSingleton<EffectiveAccessReader>();
         services.AddSingleton<GroupRegistry>();

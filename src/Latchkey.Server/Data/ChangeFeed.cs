@@ -1,6 +1,7 @@
 using System.Globalization;
 using Latchkey.Server.ClusterAuth;
 using Latchkey.Server.Iam;
+using Latchkey.Server.Tokens;
 using Latchkey.Server.Verification;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -13,7 +14,7 @@ namespace Latchkey.Server.Data;
 /// of a cache lifetime. Payloads hold ids and digests, never a secret.
 /// </summary>
 internal sealed class ChangeFeed(
-    VerificationCache tokens, PolicyCache policies, WebhookCallers webhooks, IOptions<LatchkeyOptions> options, ILogger<ChangeFeed> logger)
+    VerificationCache tokens, PolicyCache policies, OrganizationCache organizations, WebhookCallers webhooks, IOptions<LatchkeyOptions> options, ILogger<ChangeFeed> logger)
 {
     public const string Channel = "latchkey_changes";
 
@@ -26,6 +27,8 @@ internal sealed class ChangeFeed(
     public Task PoliciesChangedAsync() => PublishAsync("policies");
 
     public Task ClusterChangedAsync(Guid clusterId) => PublishAsync($"cluster:{clusterId}");
+
+    public Task OrganizationChangedAsync(Guid organizationId) => PublishAsync($"organization:{organizationId}");
 
     /// <summary>Applies a change to this replica's caches (for changes made here and those heard from others).</summary>
     public void Apply(string change)
@@ -43,6 +46,9 @@ internal sealed class ChangeFeed(
             case "policies":
                 policies.Invalidate();
                 break;
+            case "organization" when Guid.TryParse(value, CultureInfo.InvariantCulture, out var organizationId):
+                organizations.Forget(organizationId);
+                break;
             case "cluster" when Guid.TryParse(value, CultureInfo.InvariantCulture, out var clusterId):
                 webhooks.Forget(clusterId);
                 policies.Invalidate();
@@ -58,6 +64,7 @@ internal sealed class ChangeFeed(
     {
         tokens.Valid.EvictWhere(_ => true);
         policies.Invalidate();
+        organizations.ForgetAll();
         webhooks.ForgetAll();
     }
 

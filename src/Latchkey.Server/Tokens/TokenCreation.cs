@@ -1,5 +1,6 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
+using Latchkey.Data.Postgres;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Observability;
@@ -12,13 +13,10 @@ namespace Latchkey.Server.Tokens;
 /// Creating a token for a person, whichever door they use (API, console): the rules, the secret,
 /// the row and its audit event, committed together. The secret is returned and kept nowhere.
 /// </summary>
-internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRules, AuditLog audit, LatchkeyMetrics metrics, TimeProvider time, ILogger<TokenCreation> logger)
+internal sealed class TokenCreation(
+    TokenIssuer issuer, TokenScopeRules scopeRules, OrganizationCache organizations, AuditLog audit, LatchkeyMetrics metrics, TimeProvider time,
+    ILogger<TokenCreation> logger)
 {
-    // Compiled and untracked: this read is on the path of every creation, and nothing in it changes.
-    private static readonly Func<LatchkeyDbContext, Guid, CancellationToken, Task<User?>> FindOwner =
-        EF.CompileAsyncQuery((LatchkeyDbContext db, Guid userId, CancellationToken _) =>
-            db.Users.AsNoTracking().Include(u => u.Organization).SingleOrDefault(u => u.Id == userId));
-
     public async Task<TokenCreationResult> CreateAsync(
         LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken,
         string? auditNote = null, Guid? kubeconfigClusterId = null)
@@ -37,15 +35,15 @@ internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRul
             return TokenCreationResult.Invalid(TokenNetworks.Field, networkError);
         }
 
-        var owner = await FindOwner(db, caller.UserId, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("The caller's account no longer exists.");
-        var (expiresAt, error) = TokenRules.Expiration(request, owner.Organization, time.GetUtcNow());
+        // The caller was verified a moment ago (their account is active); only their organization's token policy is read.
+        var organization = await organizations.GetAsync(caller.OrganizationId, cancellationToken).ConfigureAwait(false);
+        var (expiresAt, error) = TokenRules.Expiration(request, organization, time.GetUtcNow());
         if (error is { } expirationError)
         {
             return TokenCreationResult.Invalid(expirationError.Field, expirationError.Message);
         }
 
-        var (scopes, scopeError) = await scopeRules.ResolveAsync(db, caller, request.Scopes, owner.Organization, cancellationToken).ConfigureAwait(false);
+        var (scopes, scopeError) = await scopeRules.ResolveAsync(db, caller, request.Scopes, organization, cancellationToken).ConfigureAwait(false);
         if (scopeError is { } invalidScopes)
         {
             return TokenCreationResult.Invalid(invalidScopes.Field, invalidScopes.Message);
@@ -58,7 +56,7 @@ internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRul
         }
 
         var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
-        var (token, secret) = issuer.Issue(owner, request.Name!.Trim(), note, expiresAt, createdVia);
+        var (token, secret) = issuer.Issue(caller.OrganizationId, caller.UserId, request.Name!.Trim(), note, expiresAt, createdVia);
         token.Scopes = scopes?.ToStored();
         token.AllowedCidrs = networks;
         db.AccessTokens.Add(token);
@@ -66,12 +64,39 @@ internal sealed class TokenCreation(TokenIssuer issuer, TokenScopeRules scopeRul
             (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}"
             + (token.Scopes is null ? "" : $", scoped to {token.Scopes}")
             + (networks is null ? "" : $", only from {networks}") + (auditNote is null ? "" : $"; {auditNote}")));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        Log.TokenCreated(logger, token.Id, owner.Id);
+        await SaveTogetherAsync(db, cancellationToken).ConfigureAwait(false);
+        Log.TokenCreated(logger, token.Id, caller.UserId);
         metrics.TokenCreated();
-        var described = await ScopeNames.DescribeAsync(db, owner.OrganizationId, scopes, cancellationToken).ConfigureAwait(false);
+        var described = await ScopeNames.DescribeAsync(db, caller.OrganizationId, scopes, cancellationToken).ConfigureAwait(false);
         return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, Scopes: described,
             AllowedCidrs: TokenNetworks.List(networks)), scopes, null, null);
+    }
+
+    /// <summary>
+    /// Writes the token and its audit event, both or neither. On PostgreSQL they go as one batch
+    /// (<see cref="PostgresStore.UseLatchkeyPostgres"/> never splits one), which PostgreSQL runs as
+    /// one implicit transaction: a failing statement rolls back the others. An explicit
+    /// BEGIN/COMMIT around it would cost a round trip to the database and nothing else, and
+    /// creation is the busiest write there is. SQLite keeps its transaction (its commands are local calls).
+    /// </summary>
+    private static async Task SaveTogetherAsync(LatchkeyDbContext db, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql() || db.Database.CurrentTransaction is not null)
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var before = db.Database.AutoTransactionBehavior;
+        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            db.Database.AutoTransactionBehavior = before;
+        }
     }
 }
 

@@ -15,12 +15,17 @@ internal sealed class TokenIssuer(TokenKeyRing keys, TimeProvider time)
     public (AccessToken Token, string Secret) Issue(User owner, string name, string? note, DateTimeOffset? expiresAt, string createdVia)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        return Issue(owner.OrganizationId, owner.Id, name, note, expiresAt, createdVia);
+    }
+
+    public (AccessToken Token, string Secret) Issue(Guid organizationId, Guid userId, string name, string? note, DateTimeOffset? expiresAt, string createdVia)
+    {
         var secret = TokenFormat.Generate();
         var token = new AccessToken
         {
             Id = RandomNumberGenerator.GetString(IdAlphabet, IdLength),
-            OrganizationId = owner.OrganizationId,
-            UserId = owner.Id,
+            OrganizationId = organizationId,
+            UserId = userId,
             Name = name,
             Note = note,
             CreatedVia = createdVia,

@@ -1,6 +1,7 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
+using Latchkey.Server.Data;
 using Latchkey.Server.Iam;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ namespace Latchkey.Server.Tokens;
 /// existing ones beyond it are counted and listed for the admin rather than silently revoked, since
 /// killing a CI job's token because a setting changed is an outage nobody asked for.
 /// </summary>
-internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit, TimeProvider time)
+internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit, ChangeFeed changes, TimeProvider time)
 {
     public const int MaxLifetimeDays = 3650;
 
@@ -87,6 +88,7 @@ internal sealed class TokenPolicy(AccessEvaluator access, AuditLog audit, TimePr
                 + (mintable is null ? "any scopes" : $"scopes limited to {mintable}") + ", "
                 + (idleRevokeDays is { } idle ? $"tokens unused for {idle} days revoked" : "unused tokens kept")));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await changes.OrganizationChangedAsync(organization.Id).ConfigureAwait(false);
         }
 
         return null;

@@ -15,6 +15,14 @@ public sealed class QueryCounter : DbCommandInterceptor
 
     private int tokenLookups;
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> texts = new();
+
+    /// <summary>When set, rewrites each command before it is sent: a way to make one statement of a batch fail.</summary>
+    public Func<string, string>? Rewrite { get; set; }
+
+    /// <summary>The text of every command sent, in order (background jobs' included).</summary>
+    public IReadOnlyList<string> Texts => [.. texts];
+
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
         Observe(command);
@@ -41,7 +49,13 @@ public sealed class QueryCounter : DbCommandInterceptor
 
     private void Observe(DbCommand command)
     {
+        if (Rewrite is { } rewrite)
+        {
+            command.CommandText = rewrite(command.CommandText);
+        }
+
         Interlocked.Increment(ref count);
+        texts.Enqueue(command.CommandText);
         if (command.CommandText.Contains("\"SecretDigest\" = @", StringComparison.Ordinal))
         {
             Interlocked.Increment(ref tokenLookups);

@@ -1,0 +1,29 @@
+using Latchkey.Data.Postgres;
+using Npgsql;
+
+namespace Latchkey.Server.Tests.Data;
+
+/// <summary>The defaults Latchkey adds to an operator's PostgreSQL connection string, and that what the operator wrote wins.</summary>
+public class PostgresConnectionTests
+{
+    [Fact]
+    public void Statements_are_prepared_and_pooled_connections_not_reset_unless_the_operator_says_otherwise()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(PostgresStore.Tuned("Host=db.internal;Database=latchkey;Username=latchkey"));
+        Assert.Equal(PostgresStore.DefaultMaxAutoPrepare, tuned.MaxAutoPrepare);
+        Assert.True(tuned.NoResetOnClose);
+        Assert.Equal("db.internal", tuned.Host);
+        Assert.Equal("latchkey", tuned.Database);
+    }
+
+    [Theory]
+    [InlineData("Host=db;Max Auto Prepare=0;No Reset On Close=false", 0, false)]
+    [InlineData("Host=db;MaxAutoPrepare=5;NoResetOnClose=false", 5, false)]
+    [InlineData("Host=db;max auto prepare=7", 7, true)]
+    public void What_the_operator_wrote_is_kept(string connectionString, int maxAutoPrepare, bool noResetOnClose)
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(PostgresStore.Tuned(connectionString));
+        Assert.Equal(maxAutoPrepare, tuned.MaxAutoPrepare);
+        Assert.Equal(noResetOnClose, tuned.NoResetOnClose);
+    }
+}
