@@ -22,9 +22,9 @@ public class TokenPageTests
         {
             // A fresh member: without the token AddUserAsync signed in with, and in an organization that allows no expiration.
             db.AccessTokens.RemoveRange(db.AccessTokens.Where(t => t.User.Email == Member));
-            db.Organizations.Single().AllowNoExpiration = true;
             return await db.SaveChangesAsync();
         });
+        await app.AllowNoExpirationAsync();
         await using var browser = await ConsoleBrowser.StartAsync(app);
         var page = browser.Page;
 

@@ -257,6 +257,19 @@ public sealed class TestApp : IAsyncDisposable
         await Services.GetRequiredService<ChangeFeed>().PoliciesChangedAsync();
     }
 
+    /// <summary>Lets the organization's members create tokens that never expire, announced to the caches as the policy API would.</summary>
+    public async Task AllowNoExpirationAsync()
+    {
+        var organization = await WithStoreAsync(async db =>
+        {
+            var organization = await db.Organizations.SingleAsync();
+            organization.AllowNoExpiration = true;
+            await db.SaveChangesAsync();
+            return organization.Id;
+        });
+        await Services.GetRequiredService<ChangeFeed>().OrganizationChangedAsync(organization);
+    }
+
     public async Task<T> WithStoreAsync<T>(Func<LatchkeyDbContext, Task<T>> work)
     {
         await using var scope = Services.CreateAsyncScope();

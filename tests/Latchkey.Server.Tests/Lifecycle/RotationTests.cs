@@ -239,11 +239,7 @@ public class RotationTests
         await using var app = await TestApp.StartAsync();
         var admin = await app.LoginAsync();
         using var client = app.Client(admin);
-        await app.WithStoreAsync(async db =>
-        {
-            (await db.Organizations.SingleAsync()).AllowNoExpiration = true;
-            return await db.SaveChangesAsync();
-        });
+        await app.AllowNoExpirationAsync();
         var yearly = await app.CreateTokenAsync(admin, new CreateTokenRequest("yearly", ExpiresInDays: 365));
         var forever = await app.CreateTokenAsync(admin, new CreateTokenRequest("forever", NoExpiration: true));
         var weekly = await app.CreateTokenAsync(admin, new CreateTokenRequest("weekly", ExpiresInDays: 7));

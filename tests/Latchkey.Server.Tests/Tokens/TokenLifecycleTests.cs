@@ -79,12 +79,7 @@ public class TokenLifecycleTests
         var date = new DateTimeOffset(2027, 1, 31, 0, 0, 0, TimeSpan.Zero);
         Assert.Equal(date, (await app.CreateTokenAsync(admin, new CreateTokenRequest("date", ExpiresAt: date))).ExpiresAt);
 
-        await app.WithStoreAsync(async db =>
-        {
-            var org = db.Organizations.Single();
-            org.AllowNoExpiration = true;
-            return await db.SaveChangesAsync();
-        });
+        await app.AllowNoExpirationAsync();
         var forever = await app.CreateTokenAsync(admin, new CreateTokenRequest("forever", NoExpiration: true));
         Assert.Null(forever.ExpiresAt);
         app.Time.Advance(TimeSpan.FromDays(3650));
