@@ -84,6 +84,12 @@ internal sealed class ApiClient : IDisposable
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Delete, path), cancellationToken);
     }
 
+    /// <summary>A PUT without a body, such as adding a member to a group.</summary>
+    public async Task PutAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Put, path), cancellationToken);
+    }
+
     public void Dispose() => http.Dispose();
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

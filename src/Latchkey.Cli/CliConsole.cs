@@ -26,6 +26,14 @@ internal sealed class CliConsole(TextWriter output, TextWriter error, TextReader
         return In.ReadLine()?.Trim();
     }
 
+    /// <summary>True when the person answers yes. Without a terminal it is a usage error naming <c>--yes</c>: a script must say so itself.</summary>
+    public bool Confirm(string question, string action)
+    {
+        var answer = Ask($"{question} [y/N] ")
+            ?? throw new UsageException($"There is no terminal to confirm on: add --yes to {action} without asking.");
+        return answer is "y" or "Y" or "yes";
+    }
+
     private static string? ReadHidden(string prompt)
     {
         Console.Error.Write(prompt);

@@ -21,15 +21,10 @@ internal static class TokensDeleteCommand
 
     public static async Task<int> RunAsync(IReadOnlyList<string> ids, bool yes, CliConsole console, ApiClient api, CancellationToken cancellationToken)
     {
-        if (!yes)
+        if (!yes && !console.Confirm($"Delete {ids.Count} token(s) ({string.Join(", ", ids)})? Anything using them stops working at once.", "delete"))
         {
-            var answer = console.Ask($"Delete {ids.Count} token(s) ({string.Join(", ", ids)})? Anything using them stops working at once. [y/N] ")
-                ?? throw new UsageException("There is no terminal to confirm on: add --yes to delete without asking.");
-            if (answer is not ("y" or "Y" or "yes"))
-            {
-                console.Out.WriteLine("Nothing was deleted.");
-                return ExitCodes.Ok;
-            }
+            console.Out.WriteLine("Nothing was deleted.");
+            return ExitCodes.Ok;
         }
 
         var failed = 0;

@@ -63,6 +63,22 @@ public class HelpAndCompletionTests
     }
 
     [Fact]
+    public async Task The_suggest_directive_completes_the_iam_commands()
+    {
+        using var cli = new CliHarness();
+
+        var noun = await cli.RunAsync("[suggest:11]", "latchkey po");
+        var verbs = await cli.RunAsync("[suggest:16]", "latchkey groups ");
+        var options = await cli.RunAsync("[suggest:26]", "latchkey policies grant --");
+
+        Assert.Equal("policies\n", noun.Out);
+        Assert.Contains("add-member\n", verbs.Out, StringComparison.Ordinal);
+        Assert.Contains("remove-member\n", verbs.Out, StringComparison.Ordinal);
+        Assert.Contains("--role\n", options.Out, StringComparison.Ordinal);
+        Assert.Contains("--vpc\n", options.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Completion_works_in_bash_through_the_real_executable()
     {
         var bash = Requires.Program("bash");
