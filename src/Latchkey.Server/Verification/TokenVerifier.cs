@@ -145,7 +145,7 @@ internal sealed class TokenVerifier(
         await using (db.ConfigureAwait(false))
         {
             var row = await FindByDigest(db, digest.ToArray(), keys.CurrentKeyId).ConfigureAwait(false);
-            var underCurrentKey = row is not null;
+            TokenDigest? stored = null;
             foreach (var (keyId, key) in keys.OlderKeys)
             {
                 if (row is not null)
@@ -153,7 +153,9 @@ internal sealed class TokenVerifier(
                     break;
                 }
 
-                row = await FindByDigest(db, TokenDigest.Compute(key, token).ToArray(), keyId).ConfigureAwait(false);
+                var older = TokenDigest.Compute(key, token);
+                row = await FindByDigest(db, older.ToArray(), keyId).ConfigureAwait(false);
+                stored = row is null ? null : older;
             }
 
             if (row is null)
@@ -177,9 +179,13 @@ internal sealed class TokenVerifier(
             var grant = new TokenGrant(row.Id, row.Name, row.ExpiresAt, row.UserId, row.Email, row.DisplayName,
                 row.OrganizationId, row.OrganizationSlug, row.OrganizationName, Iam.TokenScopeSet.Parse(row.Scopes), TokenNetworks.Parse(row.AllowedCidrs),
                 row.ReplacedByTokenId is null ? null : row.RetiresAt, row.ReplacedByTokenId, row.RetiresOnFirstUse);
-            if (underCurrentKey)
+            if (stored is { } olderDigest)
             {
-                // Revocation evicts by the stored digest, so only grants stored under the current key are cached.
+                // Revocation evicts by the digest in the store: the cache links it to this one.
+                cache.SetStoredUnderOlderKey(digest, olderDigest, grant, generation);
+            }
+            else
+            {
                 cache.Set(digest, grant, generation);
             }
 

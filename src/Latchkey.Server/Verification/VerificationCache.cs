@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server.Verification;
@@ -28,7 +29,37 @@ internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeP
 
     public void RememberUnknown(TokenDigest digest) => UnknownDigests.Set(digest, Unknown, UnknownDigests.Generation);
 
-    public void Evict(TokenDigest digest) => Valid.Evict(digest);
+    /// <summary>
+    /// For a token stored under an older key: its grant is cached under its digest with the current
+    /// key (what verification computes), while revocation names the digest the store holds. This
+    /// remembers which is which, so that revoking such a token still evicts it.
+    /// </summary>
+    private readonly ConcurrentDictionary<TokenDigest, TokenDigest> storedUnderOlderKey = new();
+
+    /// <summary>Caches the grant of a token stored under an older key (<paramref name="stored"/> is the digest in the store).</summary>
+    public void SetStoredUnderOlderKey(TokenDigest digest, TokenDigest stored, TokenGrant grant, long observedGeneration)
+    {
+        if (storedUnderOlderKey.Count >= options.Value.VerificationCacheCapacity)
+        {
+            // Rare, and safe: forgetting every grant only costs store lookups.
+            Valid.EvictWhere(_ => true);
+            storedUnderOlderKey.Clear();
+            return;
+        }
+
+        // The link first: an eviction that comes before the grant is stored then finds it (and the generation turns the grant away).
+        storedUnderOlderKey[stored] = digest;
+        Valid.Set(digest, grant, observedGeneration);
+    }
+
+    public void Evict(TokenDigest digest)
+    {
+        Valid.Evict(digest);
+        if (storedUnderOlderKey.TryRemove(digest, out var cachedUnder))
+        {
+            Valid.Evict(cachedUnder);
+        }
+    }
 
     public void EvictUser(Guid userId) => Valid.EvictWhere(g => g.UserId == userId);
 }

@@ -92,12 +92,14 @@ public class SecretLeakTests
 
         // The download serves only a live token of the caller's own, for a cluster they may use.
         Assert.Equal(HttpStatusCode.NotFound, (await console.PostAsync("/tokens/kubeconfig", new(form) { ["cluster"] = "nope" })).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await console.PostAsync("/tokens/kubeconfig", new(form) { ["secret"] = secret[..^1] + "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await console.PostAsync("/tokens/kubeconfig", new(form) { ["secret"] = secret[..^1] + (secret[^1] == 'x' ? 'y' : 'x') })).StatusCode);
 
         var id = await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Single(t => t.Name == "console leak check").Id));
         await console.GetAsync("/tokens");
         await console.GetAsync("/audit");
         await console.SubmitAsync($"/tokens/{id}/delete", []);
+        Assert.True(console.Location?.Query == $"?revoked={id}", $"the deletion ended at {(int)console.Last!.StatusCode} {console.Location}");
+        Assert.NotNull(await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Single(t => t.Id == id).RevokedAt)));
         Assert.Equal(HttpStatusCode.NotFound, (await console.PostAsync("/tokens/kubeconfig", form)).StatusCode);
 
         await console.SubmitAsync("/settings/invite", new() { ["email"] = "new@example.test" });

@@ -29,6 +29,10 @@ public class KeyRotationTests
         using (var old = app.Client(before.Secret))
         {
             Assert.Equal(HttpStatusCode.OK, (await old.GetAsync("/api/v1/whoami")).StatusCode);
+            // Then cached like any other token: an old key must not mean a store lookup on every use.
+            var lookups = app.Queries.TokenLookups;
+            Assert.Equal(HttpStatusCode.OK, (await old.GetAsync("/api/v1/whoami")).StatusCode);
+            Assert.Equal(lookups, app.Queries.TokenLookups);
         }
 
         using (var cluster = app.Client(webhook))
@@ -41,7 +45,7 @@ public class KeyRotationTests
         var after = await app.CreateTokenAsync(admin, new CreateTokenRequest("after rotation"));
         Assert.Equal(keys.CurrentKeyId, await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Single(t => t.Id == after.Id).DigestKeyId)));
 
-        // Revoking a token stored under the old key takes effect at once too.
+        // Revoking a token stored under the old key takes effect at once too, cached as it is.
         using var owner = app.Client(before.Secret);
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/v1/tokens/{before.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await owner.GetAsync("/api/v1/whoami")).StatusCode);
