@@ -141,7 +141,8 @@ namespace Latchkey.Data.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReplacedByTokenId");
+                    b.HasIndex("ReplacedByTokenId")
+                        .HasFilter("\"ReplacedByTokenId\" IS NOT NULL");
 
                     b.HasIndex("SecretDigest")
                         .IsUnique();

@@ -136,7 +136,8 @@ namespace Latchkey.Data.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReplacedByTokenId");
+                    b.HasIndex("ReplacedByTokenId")
+                        .HasFilter("\"ReplacedByTokenId\" IS NOT NULL");
 
                     b.HasIndex("SecretDigest")
                         .IsUnique();
