@@ -18,7 +18,9 @@ internal sealed class ChangeFeed(
 {
     public const string Channel = "latchkey_changes";
 
-    private readonly string? postgres = Store.IsPostgres(options.Value) ? options.Value.Database.ConnectionString : null;
+    // The store's own pool (the same tuned connection string): a NOTIFY takes one of its connections for a moment.
+    private readonly string? postgres = Store.IsPostgres(options.Value) && options.Value.Database.ConnectionString is { } connectionString
+        ? Latchkey.Data.Postgres.PostgresStore.Tuned(connectionString) : null;
 
     public Task TokenRevokedAsync(TokenDigest digest) => PublishAsync($"token:{Convert.ToHexString(digest.ToArray())}");
 

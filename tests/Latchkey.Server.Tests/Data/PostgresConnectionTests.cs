@@ -12,18 +12,20 @@ public class PostgresConnectionTests
         var tuned = new NpgsqlConnectionStringBuilder(PostgresStore.Tuned("Host=db.internal;Database=latchkey;Username=latchkey"));
         Assert.Equal(PostgresStore.DefaultMaxAutoPrepare, tuned.MaxAutoPrepare);
         Assert.True(tuned.NoResetOnClose);
+        Assert.Equal(PostgresStore.DefaultMaxPoolSize, tuned.MaxPoolSize);
         Assert.Equal("db.internal", tuned.Host);
         Assert.Equal("latchkey", tuned.Database);
     }
 
     [Theory]
-    [InlineData("Host=db;Max Auto Prepare=0;No Reset On Close=false", 0, false)]
-    [InlineData("Host=db;MaxAutoPrepare=5;NoResetOnClose=false", 5, false)]
-    [InlineData("Host=db;max auto prepare=7", 7, true)]
-    public void What_the_operator_wrote_is_kept(string connectionString, int maxAutoPrepare, bool noResetOnClose)
+    [InlineData("Host=db;Max Auto Prepare=0;No Reset On Close=false;Maximum Pool Size=100", 0, false, 100)]
+    [InlineData("Host=db;MaxAutoPrepare=5;NoResetOnClose=false;MaxPoolSize=7", 5, false, 7)]
+    [InlineData("Host=db;max auto prepare=7;maximum pool size=50", 7, true, 50)]
+    public void What_the_operator_wrote_is_kept(string connectionString, int maxAutoPrepare, bool noResetOnClose, int maxPoolSize)
     {
         var tuned = new NpgsqlConnectionStringBuilder(PostgresStore.Tuned(connectionString));
         Assert.Equal(maxAutoPrepare, tuned.MaxAutoPrepare);
         Assert.Equal(noResetOnClose, tuned.NoResetOnClose);
+        Assert.Equal(maxPoolSize, tuned.MaxPoolSize);
     }
 }
