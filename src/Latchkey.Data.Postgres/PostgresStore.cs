@@ -36,31 +36,26 @@ public static class PostgresStore
     /// </summary>
     public static string Tuned(string connectionString)
     {
+        // The keywords the operator wrote, in any spelling (spaces and case aside).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!Mentions(connectionString, "Max Auto Prepare"))
+        if (!given.Contains("MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
         }
 
-        if (!Mentions(connectionString, "No Reset On Close"))
+        if (!given.Contains("NoResetOnClose"))
         {
             builder.NoResetOnClose = true;
         }
 
-        if (!Mentions(connectionString, "Maximum Pool Size") && !Mentions(connectionString, "MaxPoolSize"))
+        if (!given.Contains("MaximumPoolSize") && !given.Contains("MaxPoolSize"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
         return builder.ConnectionString;
-    }
-
-    /// <summary>Whether the string sets a keyword itself, in any of its spellings (spaces and case aside).</summary>
-    private static bool Mentions(string connectionString, string keyword)
-    {
-        static string Bare(string key) => key.Replace(" ", "", StringComparison.Ordinal);
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        return given.Keys.Cast<string>().Any(key => string.Equals(Bare(key), Bare(keyword), StringComparison.OrdinalIgnoreCase));
     }
 }
 

@@ -14,7 +14,7 @@ internal sealed record WebhookCaller(Guid ClusterId, Guid OrganizationId, string
 /// </summary>
 internal sealed class WebhookCallers(TokenKeyRing keys, IDbContextFactory<LatchkeyDbContext> store, TimeProvider time)
 {
-    private readonly DigestCache<WebhookCaller> cache = new(time, TimeSpan.FromSeconds(60), 10_000);
+    private readonly ExpiringCache<TokenDigest, WebhookCaller> cache = new(time, TimeSpan.FromSeconds(60), 10_000);
 
     public async ValueTask<WebhookCaller?> AuthenticateAsync(HttpRequest request)
     {

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Latchkey.Data;
+using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Iam;
@@ -11,10 +11,7 @@ namespace Latchkey.Server.Iam;
 /// </summary>
 internal sealed class PolicyCache(IDbContextFactory<LatchkeyDbContext> store, TimeProvider time)
 {
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
-
-    private readonly ConcurrentDictionary<Guid, Entry> entries = new();
-    private long generation;
+    private readonly ExpiringCache<Guid, Entry> entries = new(time, TimeSpan.FromSeconds(30), 100_000);
 
     /// <summary>The policies granted to the user and to every group the user belongs to.</summary>
     public async ValueTask<IReadOnlyList<AccessPolicy>> ForUserAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default) =>
@@ -26,9 +23,8 @@ internal sealed class PolicyCache(IDbContextFactory<LatchkeyDbContext> store, Ti
 
     private async ValueTask<Entry> EntryAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var current = Interlocked.Read(ref generation);
-        if (entries.TryGetValue(userId, out var entry) && entry.Generation == current && now < entry.FreshUntil)
+        var generation = entries.Generation;
+        if (entries.TryGet(userId, out var entry))
         {
             return entry;
         }
@@ -48,17 +44,13 @@ internal sealed class PolicyCache(IDbContextFactory<LatchkeyDbContext> store, Ti
                 .Select(m => m.Group.Name)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             groups.Sort(StringComparer.Ordinal);
-            entry = new Entry(policies, groups, current, now + Ttl);
-            entries[userId] = entry;
+            entry = new Entry(policies, groups);
+            entries.Set(userId, entry, generation);
             return entry;
         }
     }
 
-    public void Invalidate()
-    {
-        Interlocked.Increment(ref generation);
-        entries.Clear();
-    }
+    public void Invalidate() => entries.EvictWhere(_ => true);
 
-    private sealed record Entry(IReadOnlyList<AccessPolicy> Policies, IReadOnlyList<string> Groups, long Generation, DateTimeOffset FreshUntil);
+    private sealed record Entry(IReadOnlyList<AccessPolicy> Policies, IReadOnlyList<string> Groups);
 }

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Latchkey.Data;
+using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Tokens;
@@ -13,22 +13,18 @@ namespace Latchkey.Server.Tokens;
 /// </summary>
 internal sealed class OrganizationCache(IDbContextFactory<LatchkeyDbContext> store, TimeProvider time)
 {
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
-
     private static readonly Func<LatchkeyDbContext, Guid, CancellationToken, Task<Organization?>> Find =
         EF.CompileAsyncQuery((LatchkeyDbContext db, Guid id, CancellationToken _) => db.Organizations.AsNoTracking().SingleOrDefault(o => o.Id == id));
 
-    private readonly ConcurrentDictionary<Guid, Entry> entries = new();
-    private long generation;
+    private readonly ExpiringCache<Guid, Organization> entries = new(time, TimeSpan.FromSeconds(30), 10_000);
 
     public async ValueTask<Organization> GetAsync(Guid organizationId, CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
-        // Read before the store: a change published while the row is being read makes this entry stale at once.
-        var current = Interlocked.Read(ref generation);
-        if (entries.TryGetValue(organizationId, out var entry) && entry.Generation == current && now < entry.FreshUntil)
+        // Read before the store: a change published while the row is being read keeps the stale row out.
+        var generation = entries.Generation;
+        if (entries.TryGet(organizationId, out var cached))
         {
-            return entry.Organization;
+            return cached;
         }
 
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -36,22 +32,12 @@ internal sealed class OrganizationCache(IDbContextFactory<LatchkeyDbContext> sto
         {
             var organization = await Find(db, organizationId, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Organization {organizationId} does not exist.");
-            entries[organizationId] = new Entry(organization, current, now + Ttl);
+            entries.Set(organizationId, organization, generation);
             return organization;
         }
     }
 
-    public void Forget(Guid organizationId)
-    {
-        Interlocked.Increment(ref generation);
-        entries.TryRemove(organizationId, out _);
-    }
+    public void Forget(Guid organizationId) => entries.Evict(organizationId);
 
-    public void ForgetAll()
-    {
-        Interlocked.Increment(ref generation);
-        entries.Clear();
-    }
-
-    private sealed record Entry(Organization Organization, long Generation, DateTimeOffset FreshUntil);
+    public void ForgetAll() => entries.EvictWhere(_ => true);
 }

@@ -15,9 +15,16 @@ internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeP
 
     private static readonly object Unknown = new();
 
-    public DigestCache<TokenGrant> Valid { get; } = new(time, options.Value.VerificationCacheTtl, options.Value.VerificationCacheCapacity);
+    /// <summary>
+    /// For a token stored under an older key: its grant is cached under its digest with the current
+    /// key (what verification computes), while revocation names the digest the store holds. This
+    /// remembers which is which, so that revoking such a token still evicts it.
+    /// </summary>
+    private readonly ConcurrentDictionary<TokenDigest, TokenDigest> storedUnderOlderKey = new();
 
-    public DigestCache<object> UnknownDigests { get; } = new(time, UnknownTtl, 10_000);
+    public ExpiringCache<TokenDigest, TokenGrant> Valid { get; } = new(time, options.Value.VerificationCacheTtl, options.Value.VerificationCacheCapacity);
+
+    public ExpiringCache<TokenDigest, object> UnknownDigests { get; } = new(time, UnknownTtl, 10_000);
 
     public long Generation => Valid.Generation;
 
@@ -28,13 +35,6 @@ internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeP
     public bool IsRecentlyUnknown(TokenDigest digest) => UnknownDigests.TryGet(digest, out _);
 
     public void RememberUnknown(TokenDigest digest) => UnknownDigests.Set(digest, Unknown, UnknownDigests.Generation);
-
-    /// <summary>
-    /// For a token stored under an older key: its grant is cached under its digest with the current
-    /// key (what verification computes), while revocation names the digest the store holds. This
-    /// remembers which is which, so that revoking such a token still evicts it.
-    /// </summary>
-    private readonly ConcurrentDictionary<TokenDigest, TokenDigest> storedUnderOlderKey = new();
 
     /// <summary>Caches the grant of a token stored under an older key (<paramref name="stored"/> is the digest in the store).</summary>
     public void SetStoredUnderOlderKey(TokenDigest digest, TokenDigest stored, TokenGrant grant, long observedGeneration)

@@ -16,11 +16,12 @@ public class TokenCreationStoreTests
     public async Task A_creation_sends_one_command_with_the_token_and_its_audit_event_and_reads_nothing_first()
     {
         await using var app = await TestApp.StartAsync();
-        using var admin = app.Client(await app.LoginAsync());
-        await CreateAsync(admin, "warm-up", HttpStatusCode.Created);
+        var adminToken = await app.LoginAsync();
+        using var admin = app.Client(adminToken);
+        await app.CreateTokenAsync(adminToken, new CreateTokenRequest("warm-up"));
         var mark = app.Queries.Texts.Count;
 
-        var created = await CreateAsync(admin, "second", HttpStatusCode.Created);
+        var created = await app.CreateTokenAsync(adminToken, new CreateTokenRequest("second"));
 
         // Background jobs may talk to the store meanwhile; the creation's own commands are the ones naming its tables.
         var sent = app.Queries.Texts.Skip(mark).Where(t => t.Contains("\"AccessTokens\"", StringComparison.Ordinal)
@@ -36,25 +37,27 @@ public class TokenCreationStoreTests
         // SQLite sends them one by one inside the transaction EF Core opens.
         Assert.Equal(2, sent.Count);
 #endif
-        using var client = app.Client(created.GetProperty("secret").GetString()!);
+        using var client = app.Client(created.Secret);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/whoami")).StatusCode);
         var audit = await Api.ReadAsync<Page<AuditEventInfo>>(await admin.GetAsync("/api/v1/audit?action=token.create"));
-        Assert.Contains(audit.Items, e => e.TargetId == created.GetProperty("id").GetString());
+        Assert.Contains(audit.Items, e => e.TargetId == created.Id);
     }
 
     [Fact]
     public async Task A_token_policy_change_applies_to_the_next_creation()
     {
         await using var app = await TestApp.StartAsync();
-        using var admin = app.Client(await app.LoginAsync());
-        await CreateAsync(admin, "cached", HttpStatusCode.Created, expiresInDays: 60);
+        var adminToken = await app.LoginAsync();
+        using var admin = app.Client(adminToken);
+        await app.CreateTokenAsync(adminToken, new CreateTokenRequest("cached", ExpiresInDays: 60));
 
         await Api.ReadAsync<TokenPolicyInfo>(await admin.PutAsJsonAsync("/api/v1/organization/token-policy", new UpdateTokenPolicyRequest(30)));
-        var refused = await CreateAsync(admin, "too long", HttpStatusCode.BadRequest, expiresInDays: 60);
+        var refused = await Api.AssertProblemAsync(
+            await admin.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("too long", ExpiresInDays: 60)), HttpStatusCode.BadRequest);
         Assert.Contains("30", refused.GetProperty("detail").GetString()!, StringComparison.Ordinal);
 
         await Api.ReadAsync<TokenPolicyInfo>(await admin.PutAsJsonAsync("/api/v1/organization/token-policy", new UpdateTokenPolicyRequest(90)));
-        await CreateAsync(admin, "allowed again", HttpStatusCode.Created, expiresInDays: 60);
+        await app.CreateTokenAsync(adminToken, new CreateTokenRequest("allowed again", ExpiresInDays: 60));
     }
 
 #if POSTGRES
@@ -62,8 +65,9 @@ public class TokenCreationStoreTests
     public async Task When_the_audit_event_cannot_be_written_the_token_is_not_written_either()
     {
         await using var app = await TestApp.StartAsync();
-        using var admin = app.Client(await app.LoginAsync());
-        await CreateAsync(admin, "warm-up", HttpStatusCode.Created);
+        var adminToken = await app.LoginAsync();
+        using var admin = app.Client(adminToken);
+        await app.CreateTokenAsync(adminToken, new CreateTokenRequest("warm-up"));
 
         // The second statement of the batch fails at the database; the first must go with it.
         app.Queries.Rewrite = text => text.Replace("INSERT INTO \"AuditEvents\"", "INSERT INTO \"NoSuchTable\"", StringComparison.Ordinal);
@@ -83,9 +87,10 @@ public class TokenCreationStoreTests
         // The clock is frozen: the cached policy never expires, so only the change feed can carry the change.
         await using var a = await TestApp.StartAsync();
         await using var b = await a.StartReplicaAsync();
-        using var onA = a.Client(await a.LoginAsync());
+        var adminOnA = await a.LoginAsync();
+        using var onA = a.Client(adminOnA);
         using var onB = b.Client(await b.LoginAsync());
-        await CreateAsync(onA, "cached", HttpStatusCode.Created, expiresInDays: 60);
+        await a.CreateTokenAsync(adminOnA, new CreateTokenRequest("cached", ExpiresInDays: 60));
 
         await Api.ReadAsync<TokenPolicyInfo>(await onB.PutAsJsonAsync("/api/v1/organization/token-policy", new UpdateTokenPolicyRequest(30)));
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -96,11 +101,4 @@ public class TokenCreationStoreTests
         }
     }
 #endif
-
-    private static async Task<System.Text.Json.JsonElement> CreateAsync(HttpClient client, string name, HttpStatusCode expected, int? expiresInDays = null)
-    {
-        var response = await client.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest(name, ExpiresInDays: expiresInDays));
-        Assert.True(response.StatusCode == expected, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-    }
 }

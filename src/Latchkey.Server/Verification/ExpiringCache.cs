@@ -3,21 +3,22 @@ using System.Collections.Concurrent;
 namespace Latchkey.Server.Verification;
 
 /// <summary>
-/// Things found by digest (never by secret text), each trusted for a short time. Whatever changes
-/// such a thing evicts it here, so this process never serves a revoked credential. A lookup that
+/// Things read from the store, each trusted for a short time: credentials found by digest (never by
+/// secret text), policies by user, organizations by id. Whatever changes such a thing evicts it
+/// here, so this process never serves a revoked credential or a withdrawn right. A lookup that
 /// started before an eviction cannot put its stale answer back (the generation check).
 /// </summary>
-internal sealed class DigestCache<T>(TimeProvider time, TimeSpan ttl, int capacity) where T : class
+internal sealed class ExpiringCache<TKey, T>(TimeProvider time, TimeSpan ttl, int capacity) where TKey : notnull where T : class
 {
-    private readonly ConcurrentDictionary<TokenDigest, Entry> entries = new();
+    private readonly ConcurrentDictionary<TKey, Entry> entries = new();
     private readonly Lock writeLock = new();
     private long generation;
 
     public long Generation => Interlocked.Read(ref generation);
 
-    public bool TryGet(TokenDigest digest, out T value)
+    public bool TryGet(TKey key, out T value)
     {
-        if (entries.TryGetValue(digest, out var entry) && time.GetUtcNow() < entry.FreshUntil)
+        if (entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.FreshUntil)
         {
             value = entry.Value;
             return true;
@@ -28,7 +29,7 @@ internal sealed class DigestCache<T>(TimeProvider time, TimeSpan ttl, int capaci
     }
 
     /// <summary>Stores a value read from the store, unless an eviction happened since that read began.</summary>
-    public void Set(TokenDigest digest, T value, long observedGeneration)
+    public void Set(TKey key, T value, long observedGeneration)
     {
         lock (writeLock)
         {
@@ -43,16 +44,16 @@ internal sealed class DigestCache<T>(TimeProvider time, TimeSpan ttl, int capaci
                 entries.Clear();
             }
 
-            entries[digest] = new Entry(value, time.GetUtcNow() + ttl);
+            entries[key] = new Entry(value, time.GetUtcNow() + ttl);
         }
     }
 
-    public void Evict(TokenDigest digest)
+    public void Evict(TKey key)
     {
         lock (writeLock)
         {
             generation++;
-            entries.TryRemove(digest, out _);
+            entries.TryRemove(key, out _);
         }
     }
 
@@ -61,11 +62,11 @@ internal sealed class DigestCache<T>(TimeProvider time, TimeSpan ttl, int capaci
         lock (writeLock)
         {
             generation++;
-            foreach (var (digest, entry) in entries)
+            foreach (var (key, entry) in entries)
             {
                 if (predicate(entry.Value))
                 {
-                    entries.TryRemove(digest, out _);
+                    entries.TryRemove(key, out _);
                 }
             }
         }
