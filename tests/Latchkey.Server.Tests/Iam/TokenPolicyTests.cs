@@ -63,7 +63,9 @@ public class TokenPolicyTests
             HttpStatusCode.BadRequest);
         var audit = await app.WithStoreAsync(db => Task.FromResult(db.AuditEvents.Count(e => e.Action == "organization.token-policy")));
         Assert.Equal(1, audit);
-        Assert.NotEqual(shortLived.Id, longLived.Id);
+        // The token within the policy is untouched as well.
+        using var withinPolicy = app.Client(shortLived.Secret);
+        Assert.Equal(HttpStatusCode.OK, (await withinPolicy.GetAsync("/api/v1/whoami")).StatusCode);
     }
 
     public static TheoryData<string, string, string> BadPolicies => new()
