@@ -43,6 +43,13 @@ public sealed class AccessToken
     public string? ReplacedByTokenId { get; set; }
 
     /// <summary>
+    /// The token this one was made from (an exec credential from its sign-in token): a child never
+    /// outlives, outranks or outlasts its parent, and stops working the moment the parent does.
+    /// Null for a token made directly by a person (created, signed in, or a rotation's successor).
+    /// </summary>
+    public string? ParentTokenId { get; set; }
+
+    /// <summary>
     /// For a rotated token, the end of its grace period. Null with <see cref="ReplacedByTokenId"/>
     /// set means it retires at the replacement's first use.
     /// </summary>

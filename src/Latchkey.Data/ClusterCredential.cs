@@ -15,5 +15,10 @@ public sealed class ClusterCredential
     public required string DigestKeyId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public Guid? CreatedByUserId { get; set; }
+    /// <summary>When the cluster must have been given a new credential; null only for credentials made before expiry existed.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
+    public Guid? RevokedByUserId { get; set; }
 }

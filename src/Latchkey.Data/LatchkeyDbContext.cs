@@ -22,6 +22,7 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
     public DbSet<Vpc> Vpcs => Set<Vpc>();
     public DbSet<TokenUsageDay> TokenUsageDays => Set<TokenUsageDay>();
     public DbSet<TokenSource> TokenSources => Set<TokenSource>();
+    public DbSet<ConsoleSession> ConsoleSessions => Set<ConsoleSession>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -70,7 +71,9 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(t => t.DigestKeyId).HasMaxLength(32);
             e.Property(t => t.AllowedCidrs).HasMaxLength(1000);
             e.Property(t => t.ReplacedByTokenId).HasMaxLength(32);
+            e.Property(t => t.ParentTokenId).HasMaxLength(32);
             e.HasIndex(t => t.SecretDigest).IsUnique();
+            e.HasIndex(t => t.ParentTokenId).HasFilter("\"ParentTokenId\" IS NOT NULL");
             // Only rotated tokens have a successor: indexing the nulls of every other token made each creation pay for nothing.
             e.HasIndex(t => t.ReplacedByTokenId).HasFilter("\"ReplacedByTokenId\" IS NOT NULL");
             e.HasIndex(t => new { t.UserId, t.CreatedAt });
@@ -94,6 +97,7 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(c => c.SecretDigest).HasMaxLength(32);
             e.Property(c => c.DigestKeyId).HasMaxLength(32);
             e.HasIndex(c => c.SecretDigest).IsUnique();
+            e.HasIndex(c => c.ClusterId);
             e.HasOne(c => c.Cluster).WithMany().HasForeignKey(c => c.ClusterId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -184,6 +188,13 @@ public sealed class LatchkeyDbContext(DbContextOptions<LatchkeyDbContext> option
             e.Property(u => u.TokenId).HasMaxLength(32);
             e.Property(u => u.Door).HasMaxLength(16);
             e.HasIndex(u => u.Day);
+        });
+
+        modelBuilder.Entity<ConsoleSession>(e =>
+        {
+            e.Property(c => c.EndReason).HasMaxLength(64);
+            e.HasIndex(c => c.UserId);
+            e.HasOne<User>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<TokenSource>(e =>

@@ -110,6 +110,10 @@ namespace Latchkey.Data.Postgres.Migrations
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ParentTokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("ReplacedByTokenId")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
@@ -140,6 +144,9 @@ namespace Latchkey.Data.Postgres.Migrations
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ParentTokenId")
+                        .HasFilter("\"ParentTokenId\" IS NOT NULL");
 
                     b.HasIndex("ReplacedByTokenId")
                         .HasFilter("\"ReplacedByTokenId\" IS NOT NULL");
@@ -283,11 +290,20 @@ namespace Latchkey.Data.Postgres.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("RevokedByUserId")
+                        .HasColumnType("uuid");
 
                     b.Property<byte[]>("SecretDigest")
                         .IsRequired()
@@ -302,6 +318,35 @@ namespace Latchkey.Data.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("ClusterCredentials");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.ConsoleSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("ConsoleSessions");
                 });
 
             modelBuilder.Entity("Latchkey.Data.Group", b =>
@@ -681,6 +726,15 @@ namespace Latchkey.Data.Postgres.Migrations
                         .IsRequired();
 
                     b.Navigation("Cluster");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.ConsoleSession", b =>
+                {
+                    b.HasOne("Latchkey.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Latchkey.Data.Group", b =>

@@ -105,6 +105,10 @@ namespace Latchkey.Data.Sqlite.Migrations
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ParentTokenId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ReplacedByTokenId")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -135,6 +139,9 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ParentTokenId")
+                        .HasFilter("\"ParentTokenId\" IS NOT NULL");
 
                     b.HasIndex("ReplacedByTokenId")
                         .HasFilter("\"ReplacedByTokenId\" IS NOT NULL");
@@ -276,11 +283,20 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("RevokedByUserId")
+                        .HasColumnType("TEXT");
 
                     b.Property<byte[]>("SecretDigest")
                         .IsRequired()
@@ -295,6 +311,35 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("ClusterCredentials");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.ConsoleSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("ConsoleSessions");
                 });
 
             modelBuilder.Entity("Latchkey.Data.Group", b =>
@@ -674,6 +719,15 @@ namespace Latchkey.Data.Sqlite.Migrations
                         .IsRequired();
 
                     b.Navigation("Cluster");
+                });
+
+            modelBuilder.Entity("Latchkey.Data.ConsoleSession", b =>
+                {
+                    b.HasOne("Latchkey.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Latchkey.Data.Group", b =>
