@@ -54,7 +54,7 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
         Detail = Clip(detail),
     };
 
-    private static string? Clip(string? detail) => detail is { Length: > 500 } ? detail[..500] : detail;
+    public static string? Clip(string? detail) => detail is { Length: > 500 } ? detail[..500] : detail;
 
     /// <summary>Queues an event to be written soon. Never blocks; when the queue is full the event is dropped and logged.</summary>
     public void Enqueue(AuditEvent auditEvent)

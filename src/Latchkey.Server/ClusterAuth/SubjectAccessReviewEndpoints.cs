@@ -1,6 +1,5 @@
-using Latchkey.Data;
 using Latchkey.Server.Iam;
-using Microsoft.EntityFrameworkCore;
+using Latchkey.Server.Verification;
 
 namespace Latchkey.Server.ClusterAuth;
 
@@ -21,8 +20,7 @@ internal static class SubjectAccessReviewEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReviewAsync(
-        string version, HttpContext http, WebhookCallers callers, IDbContextFactory<LatchkeyDbContext> store, AccessEvaluator access)
+    private static async Task<IResult> ReviewAsync(string version, HttpContext http, WebhookCallers callers, TokenVerifier verifier, AccessEvaluator access)
     {
         var (cluster, review, error) = await ReviewRequests.ReadAsync<SubjectAccessReview>(http, callers, version, Group, "SubjectAccessReview");
         if (error is not null)
@@ -35,42 +33,45 @@ internal static class SubjectAccessReviewEndpoints
             return invalid;
         }
 
-        var status = await DecideAsync(cluster!, review!.Spec!, store, access);
+        var status = await DecideAsync(cluster!, review!.Spec!, verifier, access, http.Connection.RemoteIpAddress);
         return ReviewRequests.Answer(new SubjectAccessReview(review.ApiVersion, review.Kind, null, status));
     }
 
+    /// <summary>
+    /// Latchkey speaks only for requests it authenticated: the review must carry exactly one token
+    /// id (what TokenReview put in extra), that token must be live, of this cluster's organization,
+    /// and belong to the user the review names. A name alone proves nothing, since any other
+    /// authenticator on the cluster could yield the same name; for all of those: no opinion.
+    /// </summary>
     private static async Task<SubjectAccessReviewStatus> DecideAsync(
-        WebhookCaller cluster, SubjectAccessReviewSpec spec, IDbContextFactory<LatchkeyDbContext> store, AccessEvaluator access)
+        WebhookCaller cluster, SubjectAccessReviewSpec spec, TokenVerifier verifier, AccessEvaluator access, System.Net.IPAddress? source)
     {
         var verb = spec.ResourceAttributes?.Verb ?? spec.NonResourceAttributes?.Verb;
         if (string.IsNullOrEmpty(verb))
         {
-            return new SubjectAccessReviewStatus(false, Reason: "no verb in the review");
+            return NoOpinion("no verb in the review");
         }
 
-        var user = await FindUserAsync(cluster.OrganizationId, spec, store);
-        if (user is null)
+        if (spec.Extra?.GetValueOrDefault(TokenReviewEndpoints.TokenIdExtra) is not [var tokenId])
         {
-            return new SubjectAccessReviewStatus(false, Reason: "not a Latchkey user of this cluster's organization");
+            return NoOpinion("not authenticated by a Latchkey token");
         }
 
-        if (!user.Value.Active)
+        var verified = await verifier.VerifyIdAsync(tokenId, cluster.OrganizationId, source);
+        if (verified.Grant is not { } grant)
         {
-            return new SubjectAccessReviewStatus(false, Reason: "user disabled");
+            return NoOpinion("the token this user authenticated with is no longer valid");
         }
 
-        if (user.Value.TokenGone)
+        var sameUser = string.Equals(spec.User, grant.Email, StringComparison.OrdinalIgnoreCase)
+            && (string.IsNullOrEmpty(spec.Uid) || string.Equals(spec.Uid, grant.UserId.ToString(), StringComparison.OrdinalIgnoreCase));
+        if (!sameUser)
         {
-            return new SubjectAccessReviewStatus(false, Reason: "the token this user authenticated with is no longer valid");
+            return NoOpinion("the review's user is not the owner of its Latchkey token");
         }
 
-        var permissions = await access.PermissionsOnClusterAsync(cluster.OrganizationId, user.Value.Id, cluster.ClusterId);
-        // TokenReview put the token's id in extra: a scoped token is judged by its scopes here too.
-        if (user.Value.Scopes is { } scopes)
-        {
-            permissions.RemoveWhere(p => !scopes.Allows(p, cluster.ClusterId));
-        }
-
+        // The token's scopes narrow its owner's roles here exactly as in TokenReview.
+        var permissions = await access.PermissionsOnClusterAsync(grant, cluster.ClusterId);
         if (permissions.Contains(Permissions.ClustersAdmin))
         {
             return new SubjectAccessReviewStatus(true, Reason: "cluster-admin");
@@ -81,50 +82,8 @@ internal static class SubjectAccessReviewEndpoints
             return new SubjectAccessReviewStatus(true, Reason: "cluster-viewer");
         }
 
-        return new SubjectAccessReviewStatus(false, Reason: $"no Latchkey role allows '{verb}' on cluster {cluster.ClusterName}");
+        return NoOpinion($"no Latchkey role allows '{verb}' on cluster {cluster.ClusterName}");
     }
 
-    /// <summary>By uid (what TokenReview answered), else by username (the email).</summary>
-    private static async Task<ReviewedUser?> FindUserAsync(Guid organizationId, SubjectAccessReviewSpec spec, IDbContextFactory<LatchkeyDbContext> store)
-    {
-        var db = await store.CreateDbContextAsync();
-        await using (db)
-        {
-            var users = db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId);
-            if (Guid.TryParse(spec.Uid, out var uid))
-            {
-                users = users.Where(u => u.Id == uid);
-            }
-            else if (!string.IsNullOrEmpty(spec.User))
-            {
-                var email = spec.User.ToLowerInvariant();
-                users = users.Where(u => u.NormalizedEmail == email);
-            }
-            else
-            {
-                return null;
-            }
-
-            var found = await users.Select(u => new { u.Id, u.IsActive }).SingleOrDefaultAsync();
-            if (found is null)
-            {
-                return null;
-            }
-
-            if (spec.Extra?.GetValueOrDefault(TokenReviewEndpoints.TokenIdExtra) is not [var tokenId])
-            {
-                return new ReviewedUser(found.Id, found.IsActive, null, false);
-            }
-
-            var token = await db.AccessTokens.AsNoTracking()
-                .Where(t => t.Id == tokenId && t.UserId == found.Id)
-                .Select(t => new { t.Scopes, t.RevokedAt })
-                .SingleOrDefaultAsync();
-            return new ReviewedUser(found.Id, found.IsActive, TokenScopeSet.Parse(token?.Scopes), token is null || token.RevokedAt is not null);
-        }
-    }
-
-    /// <param name="Scopes">The scopes of the token named in the review's extra, if it has any.</param>
-    /// <param name="TokenGone">The review names a token that does not exist for this user or was revoked.</param>
-    private readonly record struct ReviewedUser(Guid Id, bool Active, TokenScopeSet? Scopes, bool TokenGone);
+    private static SubjectAccessReviewStatus NoOpinion(string reason) => new(false, Reason: reason);
 }

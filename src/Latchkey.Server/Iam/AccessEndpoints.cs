@@ -40,7 +40,7 @@ internal static class AccessEndpoints
         CancellationToken cancellationToken)
     {
         var found = await db.AccessTokens.AsNoTracking().Where(t => t.Id == id && t.OrganizationId == caller.OrganizationId)
-            .Select(t => new { t.UserId, t.User.Email, t.User.IsActive, t.Scopes, t.RevokedAt, t.ExpiresAt })
+            .Select(t => new { Token = t, t.UserId, t.User.Email, t.User.IsActive, t.Scopes })
             .SingleOrDefaultAsync(cancellationToken);
         if (found is null || !await TokenInventory.MayReadAsync(access, caller, found.UserId, cancellationToken))
         {
@@ -49,7 +49,7 @@ internal static class AccessEndpoints
 
         var scopes = TokenScopeSet.Parse(found.Scopes);
         // A revoked or expired token, or one whose owner is disabled, can do nothing at all.
-        var live = found.IsActive && found.RevokedAt is null && (found.ExpiresAt is null || found.ExpiresAt > time.GetUtcNow());
+        var live = found.IsActive && found.Token.IsLive(time.GetUtcNow());
         var grants = live ? await reader.ReadAsync(db, caller.OrganizationId, found.UserId, scopes, cancellationToken) : [];
         var names = await ScopeNames.DescribeAsync(db, caller.OrganizationId, scopes, cancellationToken);
         return TypedResults.Ok(new EffectiveAccess(found.UserId, found.Email, found.IsActive, id, names, grants));

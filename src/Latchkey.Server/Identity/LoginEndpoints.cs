@@ -23,7 +23,7 @@ internal static class LoginEndpoints
 
     private static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> Login(
         LoginRequest request, LatchkeyDbContext db, PasswordSignIn signIn, TokenIssuer issuer, AuditLog audit,
-        TimeProvider time, IOptions<LatchkeyOptions> options, Observability.LatchkeyMetrics metrics, HttpContext http, CancellationToken cancellationToken)
+        TimeProvider time, IOptions<LatchkeyOptions> options, HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email))
         {
@@ -43,14 +43,15 @@ internal static class LoginEndpoints
         }
 
         var days = Math.Min(options.Value.LoginTokenLifetimeDays, user.Organization.MaxTokenLifetimeDays);
-        var (token, secret) = issuer.Issue(user, LoginTokenName(http), "Created by signing in with a password.",
-            time.GetUtcNow().AddDays(days), "login");
-        db.AccessTokens.Add(token);
-        var actor = new TokenGrant(token.Id, token.Name, token.ExpiresAt, user.Id, user.Email, user.DisplayName,
-            user.OrganizationId, user.Organization.Slug, user.Organization.Name);
-        db.AuditEvents.Add(audit.Event(http, "login", "success", actor, "token", token.Id));
-        await db.SaveChangesAsync(cancellationToken);
-        metrics.TokenCreated();
+        var draft = new TokenDraft(LoginTokenName(http), "Created by signing in with a password.", time.GetUtcNow().AddDays(days), TokenIssuer.SignIn);
+        var issued = await issuer.IssueAsync(db, user.OrganizationId, user.Id, draft, token => audit.Event(http, "login", "success",
+            new TokenGrant(token.Id, token.Name, token.ExpiresAt, user.Id, user.Email, user.DisplayName, user.OrganizationId, user.Organization.Slug,
+                user.Organization.Name), "token", token.Id), cancellationToken);
+        if (issued.Value is not { Token: var token, Secret: var secret })
+        {
+            return issued.Refused!.ToProblem();
+        }
+
         return TypedResults.Ok(new LoginResponse(secret, token.Id, token.ExpiresAt));
     }
 

@@ -28,7 +28,7 @@ internal static class ExecCredentialEndpoints
 
     private static async Task<Results<Created<ClusterToken>, ProblemHttpResult>> Issue(
         string name, Caller caller, LatchkeyDbContext db, AccessEvaluator access, TokenIssuer issuer, AuditLog audit,
-        TimeProvider time, HttpContext http, Observability.LatchkeyMetrics metrics, ILogger<TokenIssuer> logger, CancellationToken cancellationToken)
+        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var cluster = await UsableClusters.FindAsync(db, access, caller, name, cancellationToken);
         if (cluster is null)
@@ -39,29 +39,24 @@ internal static class ExecCredentialEndpoints
             return Problems.NotFound("cluster you may use");
         }
 
-        var owner = await db.Users.SingleAsync(u => u.Id == caller.UserId, cancellationToken);
-        // Never longer than the token that asks: a credential must not outlive the sign-in it came from.
-        var expiresAt = time.GetUtcNow() + Lifetime;
-        if (caller.Grant.ExpiresAt is { } limit && limit < expiresAt)
+        // Good for this one cluster only, never wider than the token that asks, never past its end
+        // (Lineage bounds it, and it dies with that token): a credential kubectl caches on disk
+        // cannot list tokens, mint tokens or reach another cluster.
+        var scopes = TokenScopeSet.Of(new[] { Permissions.ClustersAdmin, Permissions.ClustersView }
+            .Where(p => caller.Grant.Scopes is null || caller.Grant.Scopes.Allows(p, cluster.Id))
+            .Select(p => new TokenScope(p, cluster.Id)));
+        var draft = new TokenDraft($"kubectl credential for {cluster.Name}", "Short-lived token for kubectl, made by 'latchkey credential'.",
+            time.GetUtcNow() + Lifetime, Lineage.ExecCredential, scopes, Parent: caller.Grant);
+        var issued = await issuer.IssueAsync(db, caller.OrganizationId, caller.UserId, draft, token => audit.Event(http, "cluster.credential", "success",
+            caller.Grant, "token", token.Id, $"exec credential for cluster {cluster.Name}, made from token {caller.TokenId}, expires {token.ExpiresAt:O}"),
+            cancellationToken);
+        if (issued.Value is not { Token: var token, Secret: var secret })
         {
-            expiresAt = limit;
+            db.AuditEvents.Add(audit.Event(http, "cluster.credential", "denied", caller.Grant, "cluster", cluster.Name, issued.Refused!.Message));
+            await db.SaveChangesAsync(cancellationToken);
+            return issued.Refused.ToProblem();
         }
 
-        var (token, secret) = issuer.Issue(owner, $"kubectl credential for {cluster.Name}",
-            "Short-lived token for kubectl, made by 'latchkey credential'.", expiresAt, "exec");
-        // Good for this one cluster only (and never wider than the token that asked): a credential
-        // kubectl caches on disk cannot list tokens, mint tokens or reach another cluster.
-        token.Scopes = TokenScopeSet.Of(new[] { Permissions.ClustersAdmin, Permissions.ClustersView }
-            .Where(p => caller.Grant.Scopes is null || caller.Grant.Scopes.Allows(p, cluster.Id))
-            .Select(p => new TokenScope(p, cluster.Id))).ToStored();
-        // Nor may it be used from where the token that asks may not.
-        token.AllowedCidrs = TokenNetworks.Format(caller.Grant.Networks);
-        db.AccessTokens.Add(token);
-        db.AuditEvents.Add(audit.Event(http, "cluster.credential", "success", caller.Grant, "token", token.Id,
-            $"exec credential for cluster {cluster.Name}, expires {expiresAt:O}"));
-        await db.SaveChangesAsync(cancellationToken);
-        Log.TokenCreated(logger, token.Id, owner.Id);
-        metrics.TokenCreated();
-        return TypedResults.Created($"/api/v1/tokens/{token.Id}", new ClusterToken(secret, token.Id, expiresAt));
+        return TypedResults.Created($"/api/v1/tokens/{token.Id}", new ClusterToken(secret, token.Id, token.ExpiresAt!.Value));
     }
 }

@@ -1,9 +1,7 @@
-using Latchkey.Core.Tokens;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Clusters;
 using Latchkey.Server.Verification;
-using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Kubeconfigs;
 
@@ -12,7 +10,7 @@ namespace Latchkey.Server.Kubeconfigs;
 /// with the request; it must be one of the caller's own live tokens, and the cluster one the
 /// caller may use. The download is audited (by token id, never the secret).
 /// </summary>
-internal sealed class KubeconfigDownload(TokenKeyRing keys, ClusterRegistry clusters, AuditLog audit, TimeProvider time)
+internal sealed class KubeconfigDownload(TokenVerifier verifier, ClusterRegistry clusters, AuditLog audit)
 {
     /// <returns>The file name and content, or null when the token or the cluster is not the caller's to use.</returns>
     public async Task<(string FileName, string Content)?> BuildAsync(
@@ -20,16 +18,9 @@ internal sealed class KubeconfigDownload(TokenKeyRing keys, ClusterRegistry clus
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
-        if (secret is null || !TokenFormat.IsWellFormed(secret))
-        {
-            return null;
-        }
-
-        var digest = keys.Digest(secret).ToArray();
-        var now = time.GetUtcNow();
-        var token = await db.AccessTokens.AsNoTracking()
-            .SingleOrDefaultAsync(t => t.SecretDigest == digest && t.DigestKeyId == keys.CurrentKeyId && t.UserId == caller.UserId
-                && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), cancellationToken).ConfigureAwait(false);
+        // The verifier's rules, not a query of its own: a token that would fail at any door gets no kubeconfig either.
+        var verified = await verifier.InspectAsync(secret, http.Connection.RemoteIpAddress).ConfigureAwait(false);
+        var token = verified.Grant is { } grant && grant.UserId == caller.UserId ? grant : null;
         var cluster = token is null ? null
             : (await clusters.VisibleAsync(db, caller, cancellationToken).ConfigureAwait(false)).SingleOrDefault(c => c.Name == clusterName);
         if (token is null || cluster is null)
@@ -37,8 +28,8 @@ internal sealed class KubeconfigDownload(TokenKeyRing keys, ClusterRegistry clus
             return null;
         }
 
-        db.AuditEvents.Add(audit.Event(http, "kubeconfig.download", "success", caller.Grant, "token", token.Id, $"cluster {cluster.Name}"));
+        db.AuditEvents.Add(audit.Event(http, "kubeconfig.download", "success", caller.Grant, "token", token.TokenId, $"cluster {cluster.Name}"));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return (KubeconfigAttachment.FileName(cluster.Name), KubeconfigAttachment.Build(cluster, token.Id, token.Name, secret));
+        return (KubeconfigAttachment.FileName(cluster.Name), KubeconfigAttachment.Build(cluster, token.TokenId, token.TokenName, secret!));
     }
 }

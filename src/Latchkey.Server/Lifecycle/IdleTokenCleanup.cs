@@ -58,9 +58,8 @@ internal sealed class IdleTokenCleanup(
         var idleFor = TimeSpan.FromDays(days);
         var lead = WarningLead(days);
         var warnFrom = now - (idleFor - lead);
-        var idle = await db.AccessTokens.AsNoTracking()
-            .Where(t => t.OrganizationId == organizationId && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now)
-                && (t.LastUsedAt ?? t.CreatedAt) <= warnFrom)
+        var idle = await db.AccessTokens.AsNoTracking().Live(now)
+            .Where(t => t.OrganizationId == organizationId && (t.LastUsedAt ?? t.CreatedAt) <= warnFrom)
             .Select(t => new IdleToken(t.Id, t.Name, t.UserId, t.LastUsedAt ?? t.CreatedAt))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var keys = idle.Select(t => WarningKey(t.Id)).ToList();

@@ -1,4 +1,5 @@
 using Latchkey.Data;
+using Latchkey.Server.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -63,8 +64,8 @@ internal sealed class ExpiryWarnings(
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var expiring = await db.AccessTokens.AsNoTracking()
-                .Where(t => t.RevokedAt == null && t.ExpiresAt > now && t.ExpiresAt <= horizon && t.User.IsActive)
+            var expiring = await db.AccessTokens.AsNoTracking().Live(now)
+                .Where(t => t.ExpiresAt <= horizon && t.User.IsActive)
                 .Select(t => new { t.Id, t.Name, t.OrganizationId, t.UserId, t.CreatedAt, ExpiresAt = t.ExpiresAt!.Value })
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             due = [.. expiring

@@ -1,9 +1,7 @@
 using Latchkey.Core.Tokens;
 using Latchkey.Data;
 using Latchkey.Server.Audit;
-using Latchkey.Server.Data;
 using Latchkey.Server.Notifications;
-using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -16,7 +14,7 @@ namespace Latchkey.Server.Tokens;
 /// and every replica's cache forgets it at once.
 /// </summary>
 internal sealed class LeakedTokens(
-    TokenKeyRing keys, ChangeFeed changes, OwnerNotices notices, AuditLog audit, LatchkeyMetrics metrics,
+    TokenKeyRing keys, TokenRevocation revocation, OwnerNotices notices, AuditLog audit,
     IOptions<LatchkeyOptions> options, TimeProvider time, ILogger<LeakedTokens> logger)
 {
     public const string Reason = "leaked";
@@ -57,7 +55,7 @@ internal sealed class LeakedTokens(
                 .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
             if (token is not null)
             {
-                return token.RevokedAt is null && (token.ExpiresAt is null || token.ExpiresAt > now) ? token : null;
+                return token.IsLive(now) ? token : null;
             }
         }
 
@@ -68,28 +66,16 @@ internal sealed class LeakedTokens(
     private async Task<bool> RevokeOneAsync(LatchkeyDbContext db, AccessToken token, HttpContext http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (transaction.ConfigureAwait(false))
+        var revoked = await revocation.RevokeLeakedAsync(db, http, token.Id, Reason, t =>
         {
-            // Conditional, so that two reports of one token at once revoke, audit and notify once.
-            var changed = await db.AccessTokens.Where(t => t.Id == token.Id && t.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, (DateTimeOffset?)now).SetProperty(t => t.RevocationReason, Reason),
-                    cancellationToken).ConfigureAwait(false);
-            if (changed == 0)
-            {
-                return false;
-            }
-
-            db.AuditEvents.Add(audit.Event(http, "token.revoke", "success", targetType: "token", targetId: token.Id, detail: Reason,
-                organizationId: token.OrganizationId));
-            var (subject, text) = NoticeText.Leaked(token.Name, token.Id, now, http.Connection.RemoteIpAddress?.ToString(), options.Value.PublicUrl);
-            notices.Add(db, token.OrganizationId, token.UserId, token.Id, NoticeKind, $"{NoticeKind}:{token.Id}", subject, text);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var (subject, text) = NoticeText.Leaked(t.Name, t.Id, now, http.Connection.RemoteIpAddress?.ToString(), options.Value.PublicUrl);
+            notices.Add(db, t.OrganizationId, t.UserId, t.Id, NoticeKind, $"{NoticeKind}:{t.Id}", subject, text);
+        }, cancellationToken).ConfigureAwait(false);
+        if (revoked is null)
+        {
+            return false;
         }
 
-        await changes.TokenRevokedAsync(TokenDigest.FromBytes(token.SecretDigest)).ConfigureAwait(false);
-        metrics.TokenRevoked();
         Log.LeakedTokenRevoked(logger, token.Id);
         return true;
     }

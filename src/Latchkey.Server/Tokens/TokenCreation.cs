@@ -1,9 +1,7 @@
 using Latchkey.Core.Contracts;
 using Latchkey.Data;
-using Latchkey.Data.Postgres;
 using Latchkey.Server.Audit;
 using Latchkey.Server.Iam;
-using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,8 +12,7 @@ namespace Latchkey.Server.Tokens;
 /// the row and its audit event, committed together. The secret is returned and kept nowhere.
 /// </summary>
 internal sealed class TokenCreation(
-    TokenIssuer issuer, TokenScopeRules scopeRules, OrganizationCache organizations, AuditLog audit, LatchkeyMetrics metrics, TimeProvider time,
-    ILogger<TokenCreation> logger)
+    TokenIssuer issuer, TokenScopeRules scopeRules, OrganizationCache organizations, AuditLog audit, TimeProvider time)
 {
     public async Task<TokenCreationResult> CreateAsync(
         LatchkeyDbContext db, HttpContext http, Caller caller, CreateTokenRequest request, string createdVia, CancellationToken cancellationToken,
@@ -56,50 +53,22 @@ internal sealed class TokenCreation(
         }
 
         var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
-        var (token, secret) = issuer.Issue(caller.OrganizationId, caller.UserId, request.Name!.Trim(), note, expiresAt, createdVia);
-        token.Scopes = scopes?.ToStored();
-        token.AllowedCidrs = networks;
-        db.AccessTokens.Add(token);
-        db.AuditEvents.Add(audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
-            (expiresAt is null ? "never expires" : $"expires {expiresAt:O}") + $", via {createdVia}"
+        var draft = new TokenDraft(request.Name!.Trim(), note, expiresAt, createdVia, scopes, networks);
+        var issued = await issuer.IssueAsync(db, caller.OrganizationId, caller.UserId, draft, token => audit.Event(http, "token.create", "success", caller.Grant, "token", token.Id,
+            (token.ExpiresAt is null ? "never expires" : $"expires {token.ExpiresAt:O}") + $", via {createdVia}"
             + (token.Scopes is null ? "" : $", scoped to {token.Scopes}")
-            + (networks is null ? "" : $", only from {networks}") + (auditNote is null ? "" : $"; {auditNote}")));
-        await SaveTogetherAsync(db, cancellationToken).ConfigureAwait(false);
-        Log.TokenCreated(logger, token.Id, caller.UserId);
-        metrics.TokenCreated();
+            + (token.AllowedCidrs is null ? "" : $", only from {token.AllowedCidrs}") + (auditNote is null ? "" : $"; {auditNote}")), cancellationToken)
+            .ConfigureAwait(false);
+        if (issued.Value is not { Token: var token, Secret: var secret })
+        {
+            return TokenCreationResult.Invalid(issued.Refused!.Field ?? "scopes", issued.Refused.Message);
+        }
+
         var described = await ScopeNames.DescribeAsync(db, caller.OrganizationId, scopes, cancellationToken).ConfigureAwait(false);
         return new TokenCreationResult(new CreatedToken(token.Id, token.Name, token.Note, token.CreatedAt, token.ExpiresAt, secret, Scopes: described,
             AllowedCidrs: TokenNetworks.List(networks)), scopes, null, null);
     }
-
-    /// <summary>
-    /// Writes the token and its audit event, both or neither. On PostgreSQL they go as one batch
-    /// (<see cref="PostgresStore.UseLatchkeyPostgres"/> never splits one), which PostgreSQL runs as
-    /// one implicit transaction: a failing statement rolls back the others. An explicit
-    /// BEGIN/COMMIT around it would cost a round trip to the database and nothing else, and
-    /// creation is the busiest write there is. SQLite keeps its transaction (its commands are local calls).
-    /// </summary>
-    private static async Task SaveTogetherAsync(LatchkeyDbContext db, CancellationToken cancellationToken)
-    {
-        if (!db.Database.IsNpgsql() || db.Database.CurrentTransaction is not null)
-        {
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var before = db.Database.AutoTransactionBehavior;
-        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            db.Database.AutoTransactionBehavior = before;
-        }
-    }
 }
-
 internal sealed record TokenCreationResult(CreatedToken? Created, TokenScopeSet? Scopes, string? Field, string? Message)
 {
     public static TokenCreationResult Invalid(string field, string message) => new(null, null, field, message);

@@ -60,15 +60,14 @@ internal sealed record TokenFilter(TokenStatus? Status = null, bool AllOwners = 
         if (ExpiringWithinDays is { } days)
         {
             var until = now.AddDays(days);
-            query = query.Where(t => t.RevokedAt == null && t.ExpiresAt > now && t.ExpiresAt <= until);
+            query = query.Live(now).Where(t => t.ExpiresAt <= until);
         }
 
         if (BeyondPolicyOf is { } policy)
         {
             var latest = now.AddDays(policy.MaxTokenLifetimeDays);
             var neverAllowed = policy.AllowNoExpiration;
-            query = query.Where(t => t.RevokedAt == null
-                && ((t.ExpiresAt == null && !neverAllowed) || t.ExpiresAt > latest));
+            query = query.Live(now).Where(t => (t.ExpiresAt == null && !neverAllowed) || t.ExpiresAt > latest);
         }
 
         return query;

@@ -30,13 +30,8 @@ internal static class TokenLifecycleEndpoints
         string id, RotateTokenRequest? request, Caller caller, LatchkeyDbContext db, TokenRotation rotation, HttpContext http, CancellationToken cancellationToken)
     {
         var result = await rotation.RotateAsync(db, http, caller, id, request?.GraceSeconds, cancellationToken);
-        return result switch
-        {
-            { Created: { } created } => TypedResults.Created($"/api/v1/tokens/{created.Id}", created),
-            { Status: StatusCodes.Status400BadRequest } => Problems.Invalid("graceSeconds", result.Message!),
-            { Status: StatusCodes.Status409Conflict } => Problems.Conflict(result.Message!),
-            _ => Problems.NotFound("token"),
-        };
+        return result.Value is { } created ? TypedResults.Created($"/api/v1/tokens/{created.Id}", created)
+            : result.Refused!.Kind == Refusal.NotFound ? Problems.NotFound("token") : result.Refused.ToProblem();
     }
 
     private static async Task<Results<Ok<TokenUsage>, ProblemHttpResult>> Usage(

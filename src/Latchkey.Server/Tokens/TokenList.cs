@@ -37,9 +37,9 @@ internal static class TokenList
         query = filter.Status switch
         {
             // A rotated token whose grace period is over counts as revoked before the lifecycle job writes it.
-            TokenStatus.Active => query.Where(t => t.RevokedAt == null && (t.RetiresAt == null || t.RetiresAt > now) && (t.ExpiresAt == null || t.ExpiresAt > now)),
+            TokenStatus.Active => query.Live(now),
             TokenStatus.Expired => query.Where(t => t.RevokedAt == null && (t.RetiresAt == null || t.RetiresAt > now) && t.ExpiresAt <= now),
-            TokenStatus.Revoked => query.Where(t => t.RevokedAt != null || t.RetiresAt <= now),
+            TokenStatus.Revoked => query.Where(LiveTokens.EndedAt(now)),
             _ => query,
         };
 
@@ -67,8 +67,8 @@ internal static class TokenList
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(lastUsed);
-        var status = t.RevokedAt is not null || t.RetiresAt <= now ? TokenStatus.Revoked
-            : t.ExpiresAt <= now ? TokenStatus.Expired
+        var status = t.IsEnded(now) ? TokenStatus.Revoked
+            : !t.IsLive(now) ? TokenStatus.Expired
             : TokenStatus.Active;
         // A use not yet written to the store is newer than what the store has.
         var pending = lastUsed.Pending(t.Id);

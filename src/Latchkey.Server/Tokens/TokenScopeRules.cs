@@ -69,7 +69,7 @@ internal sealed class TokenScopeRules(AccessEvaluator access)
             ? await access.HasOnVpcAsync(organizationId, userId, entry.Permission, vpcId, cancellationToken).ConfigureAwait(false)
             : await access.HasAsync(organizationId, userId, entry.Permission, entry.ResourceId, cancellationToken).ConfigureAwait(false));
 
-    private static (string Field, string Message)? MintableError(TokenScopeSet? scopes, Organization organization)
+    public static (string Field, string Message)? MintableError(TokenScopeSet? scopes, Organization organization)
     {
         if (organization.MintablePermissions is not { } allowed)
         {

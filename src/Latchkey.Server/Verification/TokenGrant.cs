@@ -7,6 +7,8 @@ namespace Latchkey.Server.Verification;
 /// <param name="RetiresAt">For a rotated token, the end of its grace period.</param>
 /// <param name="ReplacedBy">For a rotated token, its replacement.</param>
 /// <param name="RetiresOnFirstUse">For a replacement, the rotated token that stops working at this one's first use.</param>
+/// <param name="ParentDigest">For a token made from another (an exec credential), the parent's stored digest: revoking the parent evicts this one too.</param>
+/// <param name="KubernetesOnly">An exec credential: it works at the Kubernetes door of its cluster and nowhere else (it cannot mint, rotate or sign in).</param>
 internal sealed record TokenGrant(
     string TokenId,
     string TokenName,
@@ -21,7 +23,9 @@ internal sealed record TokenGrant(
     IPNetwork[]? Networks = null,
     DateTimeOffset? RetiresAt = null,
     string? ReplacedBy = null,
-    string? RetiresOnFirstUse = null);
+    string? RetiresOnFirstUse = null,
+    TokenDigest? ParentDigest = null,
+    bool KubernetesOnly = false);
 
 internal enum VerificationFailure
 {
@@ -35,6 +39,9 @@ internal enum VerificationFailure
 
     /// <summary>A genuine token, used from an address outside its allowlist.</summary>
     NetworkDenied,
+
+    /// <summary>An exec credential presented anywhere but at the Kubernetes door.</summary>
+    WrongDoor,
 }
 
 /// <summary>A rotated token presented after it retired: what its owner is told.</summary>
@@ -61,6 +68,7 @@ internal readonly record struct Verification(
         VerificationFailure.Expired => "expired",
         VerificationFailure.OwnerDisabled => "owner_disabled",
         VerificationFailure.NetworkDenied => "network_denied",
+        VerificationFailure.WrongDoor => "wrong_door",
         _ => "invalid",
     };
 

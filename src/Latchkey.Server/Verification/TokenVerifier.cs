@@ -24,40 +24,19 @@ internal sealed class TokenVerifier(
     LatchkeyMetrics metrics,
     TimeProvider time)
 {
-    private static readonly Func<LatchkeyDbContext, byte[], string, Task<TokenRow?>> FindByDigest =
-        EF.CompileAsyncQuery((LatchkeyDbContext db, byte[] digest, string keyId) =>
-            db.AccessTokens
-                .Where(t => t.SecretDigest == digest && t.DigestKeyId == keyId)
-                .Select(t => new TokenRow
-                {
-                    Id = t.Id,
-                    Name = t.Name,
-                    ExpiresAt = t.ExpiresAt,
-                    RevokedAt = t.RevokedAt,
-                    Scopes = t.Scopes,
-                    UserId = t.UserId,
-                    Email = t.User.Email,
-                    DisplayName = t.User.DisplayName,
-                    UserActive = t.User.IsActive,
-                    OrganizationId = t.OrganizationId,
-                    OrganizationSlug = t.User.Organization.Slug,
-                    OrganizationName = t.User.Organization.Name,
-                    AllowedCidrs = t.AllowedCidrs,
-                    ReplacedByTokenId = t.ReplacedByTokenId,
-                    RetiresAt = t.RetiresAt,
-                    RevocationReason = t.RevocationReason,
-                    RetiresOnFirstUse = db.AccessTokens
-                        .Where(o => o.ReplacedByTokenId == t.Id && o.RevokedAt == null && o.RetiresAt == null)
-                        .Select(o => o.Id)
-                        .FirstOrDefault(),
-                })
-                .FirstOrDefault());
-
     private readonly ConcurrentDictionary<TokenDigest, Lazy<Task<Verification>>> inflight = new();
 
     /// <param name="door">Where the token was presented, for the usage counts.</param>
     /// <param name="source">The address the request reached Latchkey from (the client behind a trusted proxy): the allowlist is matched against it.</param>
-    public async ValueTask<Verification> VerifyAsync(string? token, Door door, IPAddress? source)
+    public ValueTask<Verification> VerifyAsync(string? token, Door door, IPAddress? source) => VerifyAsync(token, door, source, recordUse: true);
+
+    /// <summary>
+    /// Checks a token the caller holds without using it (a kubeconfig built for a token just
+    /// created): no last-use, no usage count, and a replacement's first use is still to come.
+    /// </summary>
+    public ValueTask<Verification> InspectAsync(string? token, IPAddress? source) => VerifyAsync(token, Door.Api, source, recordUse: false);
+
+    private async ValueTask<Verification> VerifyAsync(string? token, Door door, IPAddress? source, bool recordUse)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -85,7 +64,7 @@ internal sealed class TokenVerifier(
             var found = await LookupOnceAsync(digest, token).ConfigureAwait(false);
             if (found.Grant is null)
             {
-                if (found.Retired is { } retired)
+                if (recordUse && found.Retired is { } retired)
                 {
                     await rotation.ReportReuseAsync(retired, door, source).ConfigureAwait(false);
                 }
@@ -94,6 +73,54 @@ internal sealed class TokenVerifier(
             }
 
             grant = found.Grant;
+        }
+
+        return await AdmitAsync(grant, digest, door, source, recordUse).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The token a SubjectAccessReview names by id (what TokenReview put in <c>extra</c>): the same
+    /// rules and the same cache as a token presented in full, at the Kubernetes door. Its use was
+    /// counted when TokenReview saw it, so nothing is recorded here.
+    /// </summary>
+    public async ValueTask<Verification> VerifyIdAsync(string tokenId, Guid organizationId, IPAddress? source)
+    {
+        if (cache.TryGetById(tokenId, out var digest, out var grant) && grant.OrganizationId == organizationId)
+        {
+            metrics.CacheHit();
+            return await AdmitAsync(grant, digest, Door.Kubernetes, source, recordUse: false).ConfigureAwait(false);
+        }
+
+        metrics.CacheMiss();
+        var generation = cache.Generation;
+        var db = await store.CreateDbContextAsync().ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            if (await TokenLookup.FindById(db, tokenId, organizationId).ConfigureAwait(false) is not { } row)
+            {
+                return Verification.Failed(VerificationFailure.Unknown);
+            }
+
+            var judged = TokenLookup.Judge(row, time.GetUtcNow());
+            if (judged.Grant is not { } found)
+            {
+                return judged;
+            }
+
+            // Cached under the digest in the store, which is what revocation evicts.
+            digest = TokenDigest.FromBytes(row.SecretDigest);
+            cache.Set(digest, found, generation);
+            return await AdmitAsync(found, digest, Door.Kubernetes, source, recordUse: false).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What holds for a live token at the moment of use, cached or not: its door, its expiry, its rotation's grace, its networks.</summary>
+    private async ValueTask<Verification> AdmitAsync(TokenGrant grant, TokenDigest digest, Door door, IPAddress? source, bool recordUse)
+    {
+        // An exec credential is for kubectl and one cluster: the API, forward-auth and sign-in never accept it.
+        if (grant.KubernetesOnly && door != Door.Kubernetes)
+        {
+            return new Verification(null, VerificationFailure.WrongDoor, grant.TokenId, grant.OrganizationId);
         }
 
         var now = time.GetUtcNow();
@@ -106,13 +133,22 @@ internal sealed class TokenVerifier(
         if (grant.RetiresAt <= now)
         {
             var retired = new RetiredTokenUse(grant.TokenId, grant.TokenName, grant.UserId, grant.OrganizationId, grant.ReplacedBy);
-            await rotation.ReportReuseAsync(retired, door, source).ConfigureAwait(false);
+            if (recordUse)
+            {
+                await rotation.ReportReuseAsync(retired, door, source).ConfigureAwait(false);
+            }
+
             return new Verification(null, VerificationFailure.Revoked, grant.TokenId, grant.OrganizationId, retired);
         }
 
         if (grant.Networks is { } networks && !TokenNetworks.Allows(networks, source))
         {
             return new Verification(null, VerificationFailure.NetworkDenied, grant.TokenId, grant.OrganizationId);
+        }
+
+        if (!recordUse)
+        {
+            return Verification.Valid(grant);
         }
 
         if (grant.RetiresOnFirstUse is not null)
@@ -144,7 +180,7 @@ internal sealed class TokenVerifier(
         var db = await store.CreateDbContextAsync().ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var row = await FindByDigest(db, digest.ToArray(), keys.CurrentKeyId).ConfigureAwait(false);
+            var row = await TokenLookup.FindByDigest(db, digest.ToArray(), keys.CurrentKeyId).ConfigureAwait(false);
             TokenDigest? stored = null;
             foreach (var (keyId, key) in keys.OlderKeys)
             {
@@ -154,7 +190,7 @@ internal sealed class TokenVerifier(
                 }
 
                 var older = TokenDigest.Compute(key, token);
-                row = await FindByDigest(db, older.ToArray(), keyId).ConfigureAwait(false);
+                row = await TokenLookup.FindByDigest(db, older.ToArray(), keyId).ConfigureAwait(false);
                 stored = row is null ? null : older;
             }
 
@@ -164,21 +200,12 @@ internal sealed class TokenVerifier(
                 return Verification.Failed(VerificationFailure.Unknown);
             }
 
-            if (row.RevokedAt is not null)
+            var judged = TokenLookup.Judge(row, time.GetUtcNow());
+            if (judged.Grant is not { } grant)
             {
-                var rotated = row.ReplacedByTokenId is not null && row.RevocationReason == TokenRotation.RevocationReason;
-                return new Verification(null, VerificationFailure.Revoked, row.Id, row.OrganizationId,
-                    rotated ? new RetiredTokenUse(row.Id, row.Name, row.UserId, row.OrganizationId, row.ReplacedByTokenId) : null);
+                return judged;
             }
 
-            if (!row.UserActive)
-            {
-                return new Verification(null, VerificationFailure.OwnerDisabled, row.Id, row.OrganizationId);
-            }
-
-            var grant = new TokenGrant(row.Id, row.Name, row.ExpiresAt, row.UserId, row.Email, row.DisplayName,
-                row.OrganizationId, row.OrganizationSlug, row.OrganizationName, Iam.TokenScopeSet.Parse(row.Scopes), TokenNetworks.Parse(row.AllowedCidrs),
-                row.ReplacedByTokenId is null ? null : row.RetiresAt, row.ReplacedByTokenId, row.RetiresOnFirstUse);
             if (stored is { } olderDigest)
             {
                 // Revocation evicts by the digest in the store: the cache links it to this one.
@@ -191,26 +218,5 @@ internal sealed class TokenVerifier(
 
             return Verification.Valid(grant);
         }
-    }
-
-    private sealed class TokenRow
-    {
-        public required string Id { get; init; }
-        public required string Name { get; init; }
-        public DateTimeOffset? ExpiresAt { get; init; }
-        public DateTimeOffset? RevokedAt { get; init; }
-        public string? Scopes { get; init; }
-        public Guid UserId { get; init; }
-        public required string Email { get; init; }
-        public required string DisplayName { get; init; }
-        public bool UserActive { get; init; }
-        public Guid OrganizationId { get; init; }
-        public required string OrganizationSlug { get; init; }
-        public required string OrganizationName { get; init; }
-        public string? AllowedCidrs { get; init; }
-        public string? ReplacedByTokenId { get; init; }
-        public DateTimeOffset? RetiresAt { get; init; }
-        public string? RevocationReason { get; init; }
-        public string? RetiresOnFirstUse { get; init; }
     }
 }

@@ -22,6 +22,15 @@ internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeP
     /// </summary>
     private readonly ConcurrentDictionary<TokenDigest, TokenDigest> storedUnderOlderKey = new();
 
+    /// <summary>
+    /// Token id to the digest its grant is cached under, for reviews that name a token by id. An
+    /// entry may outlive its grant; a lookup through it checks the grant it finds has that id.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, TokenDigest> digestsById = new(StringComparer.Ordinal);
+
+    /// <summary>Whether a token made from another was ever cached: only then does an eviction look for children.</summary>
+    private volatile bool holdsChildren;
+
     public ExpiringCache<TokenDigest, TokenGrant> Valid { get; } = new(time, options.Value.VerificationCacheTtl, options.Value.VerificationCacheCapacity);
 
     public ExpiringCache<TokenDigest, object> UnknownDigests { get; } = new(time, UnknownTtl, 10_000);
@@ -30,7 +39,32 @@ internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeP
 
     public bool TryGet(TokenDigest digest, out TokenGrant grant) => Valid.TryGet(digest, out grant);
 
-    public void Set(TokenDigest digest, TokenGrant grant, long observedGeneration) => Valid.Set(digest, grant, observedGeneration);
+    public void Set(TokenDigest digest, TokenGrant grant, long observedGeneration)
+    {
+        if (grant.ParentDigest is not null)
+        {
+            holdsChildren = true;
+        }
+
+        if (digestsById.Count >= options.Value.VerificationCacheCapacity)
+        {
+            digestsById.Clear();
+        }
+
+        digestsById[grant.TokenId] = digest;
+        Valid.Set(digest, grant, observedGeneration);
+    }
+
+    public bool TryGetById(string tokenId, out TokenDigest digest, out TokenGrant grant)
+    {
+        if (digestsById.TryGetValue(tokenId, out digest) && Valid.TryGet(digest, out grant) && grant.TokenId == tokenId)
+        {
+            return true;
+        }
+
+        grant = null!;
+        return false;
+    }
 
     public bool IsRecentlyUnknown(TokenDigest digest) => UnknownDigests.TryGet(digest, out _);
 
@@ -49,15 +83,21 @@ internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeP
 
         // The link first: an eviction that comes before the grant is stored then finds it (and the generation turns the grant away).
         storedUnderOlderKey[stored] = digest;
-        Valid.Set(digest, grant, observedGeneration);
+        Set(digest, grant, observedGeneration);
     }
 
+    /// <summary>Forgets the token stored under <paramref name="digest"/> and every token made from it.</summary>
     public void Evict(TokenDigest digest)
     {
         Valid.Evict(digest);
         if (storedUnderOlderKey.TryRemove(digest, out var cachedUnder))
         {
             Valid.Evict(cachedUnder);
+        }
+
+        if (holdsChildren)
+        {
+            Valid.EvictWhere(g => g.ParentDigest == digest);
         }
     }
 

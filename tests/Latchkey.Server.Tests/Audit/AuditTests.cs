@@ -22,7 +22,7 @@ public class AuditTests
         var page = await Api.ReadAsync<Page<AuditEventInfo>>(await adminClient.GetAsync("/api/v1/audit"));
 
         var actions = page.Items.Select(e => e.Action).ToList();
-        Assert.Equal(["auth.failed", "token.delete", "token.create", "login", "organization.bootstrap"], actions);
+        Assert.Equal(["auth.failed", "token.revoke", "token.create", "login", "organization.bootstrap"], actions);
         var failed = page.Items[0];
         Assert.Equal("failure", failed.Outcome);
         Assert.Equal(created.Id, failed.TargetId);

@@ -66,7 +66,7 @@ public class RevocationPageTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/whoami")).StatusCode);
         }
 
-        var revoked = await app.WithStoreAsync(db => Task.FromResult(db.AuditEvents.Where(e => e.Action == "token.delete" && e.Outcome == "success").ToList()));
+        var revoked = await app.WithStoreAsync(db => Task.FromResult(db.AuditEvents.Where(e => e.Action == "token.revoke" && e.Outcome == "success").ToList()));
         Assert.Contains(revoked, e => e.TargetId == own.Id && e.ActorEmail == "dev@example.test" && e.ActorTokenId == null);
         Assert.Contains(revoked, e => e.TargetId == other.Id && e.ActorEmail == TestApp.AdminEmail && e.Detail == "revoked by an administrator");
     }

@@ -107,10 +107,10 @@ public class IsolationTests
         var attempts = await app.WithStoreAsync(db => Task.FromResult(
             db.AuditEvents.Where(e => e.TargetId == tokenOfA.Id && e.Outcome == "denied").ToList()));
         Assert.Contains(attempts, e => e.Action == "token.read" && e.ActorEmail == "b@example.test");
-        Assert.Contains(attempts, e => e.Action == "token.delete" && e.ActorEmail == "b@example.test");
+        Assert.Contains(attempts, e => e.Action == "token.revoke" && e.ActorEmail == "b@example.test");
         Assert.Contains(attempts, e => e.Action == "token.rotate" && e.ActorEmail == "c@other.test" && e.OrganizationId == otherOrg);
         Assert.Null(await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Single(t => t.Id == tokenOfA.Id).ReplacedByTokenId)));
-        Assert.Contains(attempts, e => e.Action == "token.delete" && e.ActorEmail == "c@other.test" && e.OrganizationId == otherOrg);
+        Assert.Contains(attempts, e => e.Action == "token.revoke" && e.ActorEmail == "c@other.test" && e.OrganizationId == otherOrg);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal sealed class IndexModel(LatchkeyDbContext db, AuditQuery query, TimePro
     /// <summary>Actions worth offering in the filter; any other can be typed.</summary>
     public static readonly string[] KnownActions =
     [
-        "login", "logout", "token.create", "token.delete", "token.read", "auth.failed", "auth.throttled", "kubeconfig.download",
+        "login", "logout", "token.create", "token.revoke", "token.read", "auth.failed", "auth.throttled", "kubeconfig.download",
         "cluster.create", "cluster.delete", "cluster.webhook-credential.issue", "user.invite", "user.invitation.accept",
         "user.disable", "user.enable", "organization.token-policy",
     ];

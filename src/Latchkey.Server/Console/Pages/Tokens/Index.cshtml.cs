@@ -70,8 +70,8 @@ internal sealed class IndexModel(LatchkeyDbContext db, LastUsedRecorder lastUsed
     private async Task<IReadOnlyList<ExpiringToken>> ExpiringSoonAsync(CancellationToken cancellationToken)
     {
         var (userId, now, soon) = (Me.Caller.UserId, Now, Now.AddDays(7));
-        var rows = await db.AccessTokens.AsNoTracking()
-            .Where(t => t.UserId == userId && t.RevokedAt == null && t.ExpiresAt > now && t.ExpiresAt <= soon)
+        var rows = await db.AccessTokens.AsNoTracking().Live(now)
+            .Where(t => t.UserId == userId && t.ExpiresAt <= soon)
             .Select(t => new { t.Id, t.Name, t.CreatedAt, ExpiresAt = t.ExpiresAt!.Value })
             .ToListAsync(cancellationToken);
         // The same tokens the expiry e-mails are about: short-lived ones (exec credentials) are meant to expire.

@@ -58,15 +58,14 @@ internal sealed class RotateModel(
         }
 
         var result = await rotation.RotateAsync(db, HttpContext, Me.Caller, id, Grace, cancellationToken);
-        if (result.Created is not { } created)
+        if (result.Value is not { } created)
         {
-            Errors["grace"] = result.Message ?? "This token cannot be rotated.";
+            Errors["grace"] = result.Refused!.Message;
             Nonce = nonces.Issue();
             return Page();
         }
 
-        var own = Token!.Owner.Id == Me.Caller.UserId;
-        Revealed = new Reveal(created, own ? await clusters.VisibleAsync(db, Me.Caller, cancellationToken) : null, "Token rotated",
+        Revealed = new Reveal(created, await clusters.VisibleAsync(db, Me.Caller, cancellationToken), "Token rotated",
             $"“{created.Name}” has a new secret. Put it wherever the old one is used.",
             created.Replaces?.RetiresAt is { } end ? $"The old secret keeps working until {Display.Exact(end)}."
                 : "The old secret keeps working until the new one is used for the first time.");
@@ -76,7 +75,8 @@ internal sealed class RotateModel(
     private async Task<bool> LoadAsync(string id, CancellationToken cancellationToken)
     {
         var found = await VisibleTokens.FindAsync(db, access, Me.Caller, id, cancellationToken);
-        if (found is not var (token, owner) || (token.UserId != Me.Caller.UserId && !Me.Rights.RevokeAllTokens))
+        // Only the owner rotates: an admin's view of someone else's token has no Rotate page at all.
+        if (found is not var (token, owner) || token.UserId != Me.Caller.UserId)
         {
             await revocation.AuditNotFoundAsync(db, HttpContext, Me.Caller, "token.rotate", id, cancellationToken);
             return false;
