@@ -11,15 +11,7 @@ namespace Latchkey.Server.Verification;
 /// </summary>
 internal static class TokenLookup
 {
-    /// <summary>The token stored under this digest and key id.</summary>
-    public static readonly Func<LatchkeyDbContext, byte[], string, Task<TokenRow?>> FindByDigest =
-        Compile((LatchkeyDbContext db, byte[] digest, string keyId) => db.AccessTokens.Where(t => t.SecretDigest == digest && t.DigestKeyId == keyId));
-
-    /// <summary>The token with this public id in this organization (what a SubjectAccessReview names).</summary>
-    public static readonly Func<LatchkeyDbContext, string, Guid, Task<TokenRow?>> FindById =
-        Compile((LatchkeyDbContext db, string id, Guid organizationId) => db.AccessTokens.Where(t => t.Id == id && t.OrganizationId == organizationId));
-
-    /// <summary>One projection for every lookup: the row, its owner, its organization and its parent.</summary>
+    /// <summary>One projection for every lookup: the row, its owner, its organization and its parent. (Declared first: the lookups below are compiled from it.)</summary>
     private static readonly Expression<Func<LatchkeyDbContext, IQueryable<AccessToken>, TokenRow?>> Row = (db, tokens) =>
         tokens
                 .LeftJoin(db.AccessTokens, t => t.ParentTokenId, p => p.Id, (t, p) => new { t, p })
@@ -54,6 +46,14 @@ internal static class TokenLookup
                         .FirstOrDefault(),
                 })
                 .FirstOrDefault();
+
+    /// <summary>The token stored under this digest and key id.</summary>
+    public static readonly Func<LatchkeyDbContext, byte[], string, Task<TokenRow?>> FindByDigest =
+        Compile((LatchkeyDbContext db, byte[] digest, string keyId) => db.AccessTokens.Where(t => t.SecretDigest == digest && t.DigestKeyId == keyId));
+
+    /// <summary>The token with this public id in this organization (what a SubjectAccessReview names).</summary>
+    public static readonly Func<LatchkeyDbContext, string, Guid, Task<TokenRow?>> FindById =
+        Compile((LatchkeyDbContext db, string id, Guid organizationId) => db.AccessTokens.Where(t => t.Id == id && t.OrganizationId == organizationId));
 
     /// <summary>
     /// A live token, as every door must see it: not revoked, its owner active, and for a child a

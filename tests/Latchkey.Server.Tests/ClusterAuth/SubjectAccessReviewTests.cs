@@ -34,7 +34,7 @@ public class SubjectAccessReviewTests
     {
         await using var app = await TestApp.StartAsync();
         var webhook = await app.AddClusterAsync("prod-1");
-        await app.AddUserAsync(Jane);
+        var janesToken = await TokenIdAsync(app, await app.AddUserAsync(Jane));
         if (role == Roles.MetricsReader)
         {
             await app.GrantAsync(Jane, role);
@@ -46,6 +46,7 @@ public class SubjectAccessReviewTests
 
         var request = Golden.Read($"ClusterAuth/Assets/subjectaccessreview-v1beta1-{(kind == "resource" ? "" : "nonresource-")}request.json")
             .Replace("\"verb\": \"get\"", $"\"verb\": \"{verb}\"", StringComparison.Ordinal);
+        request = AuthenticatedBy(request, janesToken);
         using var client = app.Client(webhook);
         var status = JsonDocument.Parse(await ReviewAsync(client, "v1beta1", request)).RootElement.GetProperty("status");
 
@@ -59,10 +60,10 @@ public class SubjectAccessReviewTests
     {
         await using var app = await TestApp.StartAsync();
         var webhook = await app.AddClusterAsync("prod-1");
-        await app.AddUserAsync(Jane);
+        var janesToken = await TokenIdAsync(app, await app.AddUserAsync(Jane));
         await app.GrantAsync(Jane, Roles.ClusterViewer, "prod-1");
         using var client = app.Client(webhook);
-        var request = Golden.Read("ClusterAuth/Assets/subjectaccessreview-v1beta1-request.json");
+        var request = AuthenticatedBy(Golden.Read("ClusterAuth/Assets/subjectaccessreview-v1beta1-request.json"), janesToken);
 
         Golden.AssertSameJson(Golden.Read("ClusterAuth/Assets/subjectaccessreview-v1beta1-response-allowed.json"), await ReviewAsync(client, "v1beta1", request));
 
@@ -77,11 +78,11 @@ public class SubjectAccessReviewTests
     }
 
     [Fact]
-    public async Task V1_review_finds_the_user_by_uid_and_answers_in_v1()
+    public async Task V1_review_checks_the_uid_and_answers_in_v1()
     {
         await using var app = await TestApp.StartAsync();
         var webhook = await app.AddClusterAsync("prod-1");
-        await app.AddUserAsync("someone@example.test");
+        var tokenId = await TokenIdAsync(app, await app.AddUserAsync("someone@example.test"));
         await app.GrantAsync("someone@example.test", Roles.ClusterAdmin, "prod-1");
         var uid = await app.WithStoreAsync(db => Task.FromResult(db.Users.Single(u => u.Email == "someone@example.test").Id));
         using var client = app.Client(webhook);
@@ -90,12 +91,30 @@ public class SubjectAccessReviewTests
         {
             apiVersion = "authorization.k8s.io/v1",
             kind = "SubjectAccessReview",
-            spec = new { resourceAttributes = new { verb = "delete", resource = "pods", @namespace = "default" }, user = "renamed@example.test", uid = uid.ToString(), groups = AuthenticatedGroup },
+            spec = new
+            {
+                resourceAttributes = new { verb = "delete", resource = "pods", @namespace = "default" }, user = "someone@example.test", uid = uid.ToString(),
+                groups = AuthenticatedGroup, extra = new Dictionary<string, string[]> { [Reviews.TokenIdExtra] = [tokenId] },
+            },
         });
         var answer = JsonDocument.Parse(await ReviewAsync(client, "v1", body)).RootElement;
 
         Assert.Equal("authorization.k8s.io/v1", answer.GetProperty("apiVersion").GetString());
         Assert.True(answer.GetProperty("status").GetProperty("allowed").GetBoolean());
+    }
+
+    private static async Task<string> TokenIdAsync(TestApp app, string token)
+    {
+        using var client = app.Client(token);
+        return (await Api.ReadAsync<Latchkey.Core.Contracts.WhoAmI>(await client.GetAsync("/api/v1/whoami"))).Token.Id;
+    }
+
+    /// <summary>What the API server adds after a TokenReview of a Latchkey token: its id in extra.</summary>
+    private static string AuthenticatedBy(string request, string tokenId)
+    {
+        var review = System.Text.Json.Nodes.JsonNode.Parse(request)!;
+        review["spec"]!["extra"] = new System.Text.Json.Nodes.JsonObject { [Reviews.TokenIdExtra] = new System.Text.Json.Nodes.JsonArray(tokenId) };
+        return review.ToJsonString();
     }
 
     private static async Task<string> ReviewAsync(HttpClient client, string version, string body)

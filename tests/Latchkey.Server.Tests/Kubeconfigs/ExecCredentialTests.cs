@@ -12,7 +12,7 @@ public class ExecCredentialTests
     {
         await using var app = await TestApp.StartAsync();
         using var admin = app.Client(await app.LoginAsync());
-        await KubeconfigAtCreationTests.AddClusterAsync(admin, "prod-1");
+        var webhook = await app.AddClusterAsync("prod-1");
 
         var response = await admin.PostAsync("/api/v1/clusters/prod-1/credentials", null);
 
@@ -20,10 +20,10 @@ public class ExecCredentialTests
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         var credential = await Api.ReadAsync<ClusterToken>(response);
         Assert.Equal(app.Time.GetUtcNow().AddHours(1), credential.ExpiresAt);
-        using var kubectl = app.Client(credential.Token);
-        var whoami = await Api.ReadAsync<WhoAmI>(await kubectl.GetAsync("/api/v1/whoami"));
-        Assert.Equal(TestApp.AdminEmail, whoami.User.Email);
-        Assert.Equal(credential.TokenId, whoami.Token.Id);
+        using var cluster = app.Client(webhook);
+        var user = (await Reviews.TokenReviewAsync(cluster, credential.Token)).GetProperty("user");
+        Assert.Equal(TestApp.AdminEmail, user.GetProperty("username").GetString());
+        Assert.Equal(credential.TokenId, user.GetProperty("extra").GetProperty(Reviews.TokenIdExtra)[0].GetString());
 
         var token = await Api.ReadAsync<TokenInfo>(await admin.GetAsync($"/api/v1/tokens/{credential.TokenId}"));
         Assert.Equal("exec", token.CreatedVia);
@@ -31,7 +31,7 @@ public class ExecCredentialTests
             db.AuditEvents.Count(e => e.Action == "cluster.credential" && e.Outcome == "success" && e.TargetId == credential.TokenId))));
 
         app.Time.Advance(TimeSpan.FromHours(1));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await kubectl.GetAsync("/api/v1/whoami")).StatusCode);
+        Assert.False(await Reviews.AuthenticatesAsync(cluster, credential.Token));
     }
 
     [Fact]
