@@ -49,8 +49,13 @@ internal sealed class WebhookWiring(AccessEvaluator access, WebhookCallers calle
             [
                 $"--authentication-token-webhook-config-file={AuthenticationFile}",
                 "--authentication-token-webhook-version=v1",
+                // kube-apiserver caches webhook answers (2 min for tokens, 5 min for allowed reviews by default):
+                // that cache, not Latchkey, would decide how long a revoked token keeps working.
+                "--authentication-token-webhook-cache-ttl=10s",
                 $"--authorization-webhook-config-file={AuthorizationFile}",
                 "--authorization-webhook-version=v1",
+                "--authorization-webhook-cache-authorized-ttl=10s",
+                "--authorization-webhook-cache-unauthorized-ttl=10s",
                 "--authorization-mode=Node,Webhook,RBAC",
                 $"--api-audiences=<your service account issuer>,{cluster.Audience}",
             ]), false);
