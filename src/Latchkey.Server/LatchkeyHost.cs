@@ -173,15 +173,36 @@ public static class LatchkeyHost
     }
 
     /// <summary>
-    /// X-Forwarded-For is believed only from loopback and the proxies listed in
-    /// Latchkey:TrustedProxies, so that a client cannot choose the address it is throttled and audited as.
+    /// X-Forwarded-For and -Proto are believed only from the proxies (addresses or CIDRs) listed in
+    /// Latchkey:TrustedProxies; none by default, not even loopback: anything on the host that
+    /// forwards without overwriting the header (a plain proxy_pass, a sidecar) would otherwise let a
+    /// client choose the address that allowlists, throttles and the audit log see.
     /// </summary>
     private static void ConfigureProxies(ForwardedHeadersOptions options, ConfigurationManager configuration)
     {
-        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-        foreach (var proxy in configuration.GetSection($"{LatchkeyOptions.Section}:TrustedProxies").Get<string[]>() ?? [])
+        var proxies = configuration.GetSection($"{LatchkeyOptions.Section}:TrustedProxies").Get<string[]>() ?? [];
+        // With both lists empty the middleware would believe any peer: with no trusted proxy, no header is read at all.
+        options.ForwardedHeaders = proxies.Length == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // The older list is still consulted, and it holds loopback by default.
+        options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
+        foreach (var proxy in proxies)
         {
-            options.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            // An address alone is that one proxy.
+            var entry = proxy.Trim();
+            if (!entry.Contains('/', StringComparison.Ordinal) && Http.NetworkAddresses.TryParseAddress(entry, out var single, out _))
+            {
+                entry = $"{single}/{(single!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)}";
+            }
+
+            if (!Http.NetworkAddresses.TryParseNetwork(entry, out var network, out var error))
+            {
+                throw new InvalidOperationException($"Latchkey:TrustedProxies: {error}");
+            }
+
+            options.KnownIPNetworks.Add(network);
         }
     }
 

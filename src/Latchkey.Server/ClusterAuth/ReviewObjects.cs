@@ -69,5 +69,7 @@ internal static class ReviewJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        // {"token": "a", "token": "b"}: which one a parser keeps differs between parsers, so neither is trusted.
+        AllowDuplicateProperties = false,
     };
 }

@@ -8,6 +8,9 @@ internal static class ReviewRequests
 {
     public static readonly string[] Versions = ["v1", "v1beta1"];
 
+    /// <summary>A review is a token and a few attributes; API servers send well under 4 KiB.</summary>
+    public const long MaxBodyBytes = 64 * 1024;
+
     /// <summary>
     /// The calling cluster and the parsed review, or the 4xx to answer instead. A malformed review
     /// is the caller's bug, so it is a 4xx and not a "no" that the API server would cache.
@@ -34,14 +37,30 @@ internal static class ReviewRequests
             return (caller, null, Problem(StatusCodes.Status415UnsupportedMediaType, $"A {kind} is sent as JSON ('Content-Type: application/json')."));
         }
 
+        // Capped before a byte is parsed: a declared length over it is refused outright, a chunked body as it crosses it.
+        var tooLarge = Problem(StatusCodes.Status413PayloadTooLarge, $"A {kind} is at most {MaxBodyBytes / 1024} KiB.");
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return (caller, null, tooLarge);
+        }
+
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
         T? review;
         try
         {
             review = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, ReviewJson.Options, http.RequestAborted).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (caller, null, tooLarge);
+        }
         catch (JsonException)
         {
-            return (caller, null, Problem(StatusCodes.Status400BadRequest, $"The body is not a JSON {kind}."));
+            return (caller, null, Problem(StatusCodes.Status400BadRequest, $"The body is not a JSON {kind} (each field once)."));
         }
 
         return (caller, review, null);
@@ -65,6 +84,7 @@ internal static class ReviewRequests
             StatusCodes.Status401Unauthorized => "Unauthorized",
             StatusCodes.Status404NotFound => "Not found",
             StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+            StatusCodes.Status413PayloadTooLarge => "Too large",
             _ => "The review is not valid.",
         }, detail: detail);
 

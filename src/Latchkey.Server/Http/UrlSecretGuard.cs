@@ -25,10 +25,35 @@ internal static partial class UrlSecretGuard
             + "A token that was sent in a URL may have been logged on the way: delete it and create a new one.");
     });
 
-    private static bool CarriesToken(string? text) =>
-        text is not null
-        && text.Contains(TokenFormat.Prefix, StringComparison.Ordinal)
-        && Candidate().IsMatch(Uri.UnescapeDataString(text));
+    /// <summary>
+    /// Checked as written and after each round of percent-decoding (three at most): <c>%6Ck_…</c>
+    /// and <c>%256Ck_…</c> are the same token to whoever logs or decodes the URL.
+    /// </summary>
+    private static bool CarriesToken(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || (!text.Contains(TokenFormat.Prefix, StringComparison.Ordinal) && !text.Contains('%', StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        for (var round = 0; round < 3; round++)
+        {
+            if (Candidate().IsMatch(text))
+            {
+                return true;
+            }
+
+            var decoded = Uri.UnescapeDataString(text.Replace('+', ' '));
+            if (decoded == text)
+            {
+                return false;
+            }
+
+            text = decoded;
+        }
+
+        return Candidate().IsMatch(text);
+    }
 
     // Anything shaped like a token counts, checksum or not: a mistyped secret is still a secret.
     [GeneratedRegex("lk_[0-9A-Za-z]{20,}")]

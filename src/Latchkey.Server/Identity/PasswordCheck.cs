@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Latchkey.Server.Identity;
 
-/// <summary>ASP.NET Core's PBKDF2 password hashing, with the same work done for unknown emails.</summary>
+/// <summary>ASP.NET Core's PBKDF2 password hashing, with the same work done for unknown e-mails and pending accounts.</summary>
 internal sealed class PasswordCheck
 {
     private readonly PasswordHasher<User> hasher = new();
@@ -13,10 +13,20 @@ internal sealed class PasswordCheck
 
     public string Hash(User user, string password) => hasher.HashPassword(user, password);
 
-    /// <summary>For an unknown user, verifies against a decoy hash so response time does not reveal which emails exist.</summary>
+    private long hashesVerified;
+
+    /// <summary>How many full PBKDF2 verifications ran: every sign-in attempt costs exactly one, whatever the account.</summary>
+    public long HashesVerified => Interlocked.Read(ref hashesVerified);
+
+    /// <summary>
+    /// For an unknown user, or one who has not chosen a password yet (an invitation not yet
+    /// accepted, whose hash is empty), verifies against a decoy hash: the time an answer takes must
+    /// not tell which e-mails exist or which accounts are pending.
+    /// </summary>
     public PasswordVerificationResult Verify(User? user, string password)
     {
-        if (user is null)
+        Interlocked.Increment(ref hashesVerified);
+        if (user is null || string.IsNullOrEmpty(user.PasswordHash))
         {
             hasher.VerifyHashedPassword(null!, decoy.Value, password);
             return PasswordVerificationResult.Failed;

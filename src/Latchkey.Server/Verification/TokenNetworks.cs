@@ -29,16 +29,9 @@ internal static class TokenNetworks
         foreach (var raw in entries)
         {
             var text = raw?.Trim() ?? "";
-            var slash = text.IndexOf('/', StringComparison.Ordinal);
-            if (slash < 0 || !IPNetwork.TryParse(text, out var network))
+            if (!Http.NetworkAddresses.TryParseNetwork(text, out var network, out var error))
             {
-                return (null, Explain(text));
-            }
-
-            // TryParse clears bits past the prefix; a person who wrote them most likely meant something else, so ask.
-            if (!IPAddress.TryParse(text.AsSpan(0, slash), out var written) || !written.Equals(network.BaseAddress))
-            {
-                return (null, $"'{text}' has host bits set after the /{network.PrefixLength} prefix. Did you mean {network}?");
+                return (null, error);
             }
 
             var canonical = network.ToString();
@@ -86,9 +79,4 @@ internal static class TokenNetworks
 
         return false;
     }
-
-    private static string Explain(string text) =>
-        text.Contains('/', StringComparison.Ordinal) || !IPAddress.TryParse(text, out var single)
-            ? $"'{text}' is not a network in CIDR notation, such as 10.0.0.0/8 or 2001:db8::/32."
-            : $"'{text}' is an address, not a network. For this address alone write {single}/{(single.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)}.";
 }

@@ -78,7 +78,7 @@ public class TokensLifecycleCommandTests
     [Fact]
     public async Task Show_prints_uses_per_door_for_7_and_30_days_and_the_recent_addresses()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         using var cli = new CliHarness(app);
         await cli.LoginAsync();
         var created = JsonDocument.Parse((await cli.RunAsync("tokens", "create", "--name", "scraper", "--allow-cidr", "127.0.0.0/8", "--allow-cidr", "10.0.0.0/8", "-o", "json")).Out).RootElement;

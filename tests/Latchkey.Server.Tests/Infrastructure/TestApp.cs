@@ -33,6 +33,9 @@ public sealed class TestApp : IAsyncDisposable
     public const string AdminEmail = "admin@example.test";
     public const string AdminPassword = "admin-password-for-tests";
 
+    /// <summary>Settings for tests that play a proxy on the same host: X-Forwarded-For from loopback is believed (it is not by default).</summary>
+    public static Dictionary<string, string?> BehindLocalProxy => new() { ["Latchkey:TrustedProxies:0"] = "127.0.0.1" };
+
     private readonly Dictionary<string, string?> settings;
     private WebApplication app;
 

@@ -12,7 +12,7 @@ public class IdleCleanupTests
     [Fact]
     public async Task An_idle_token_is_warned_a_week_ahead_then_revoked_at_every_door_while_used_tokens_are_kept()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var doors = await Doors.OpenAsync(app);
         var admin = await app.LoginAsync();
         var idle = await app.CreateTokenAsync(admin, new CreateTokenRequest("forgotten", ExpiresInDays: 365));
@@ -53,7 +53,7 @@ public class IdleCleanupTests
     [Fact]
     public async Task A_token_already_idle_when_the_setting_is_turned_on_is_warned_at_once_and_revoked_a_week_later()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var token = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("ancient", ExpiresInDays: 365));
         app.Time.Advance(TimeSpan.FromDays(100));
         await SetIdleDaysAsync(app, "30");
@@ -73,7 +73,7 @@ public class IdleCleanupTests
     [Fact]
     public async Task A_token_used_after_its_warning_is_kept_and_warned_anew_when_it_goes_idle_again()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var doors = await Doors.OpenAsync(app);
         var token = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("seasonal", ExpiresInDays: 365));
         await SetIdleDaysAsync(app, "30");
@@ -102,7 +102,7 @@ public class IdleCleanupTests
     [Fact]
     public async Task Two_runs_at_once_or_two_replicas_warn_once_and_revoke_once()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         await using var other = TestApp.Provider == "postgres" ? await app.StartReplicaAsync() : null;
         var token = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("contested", ExpiresInDays: 365));
         await SetIdleDaysAsync(app, "10");
@@ -130,7 +130,7 @@ public class IdleCleanupTests
     [InlineData("soon", "whole number of days")]
     public async Task A_bad_idle_period_is_refused_beside_its_field_and_changes_nothing(string days, string mentions)
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         await SetIdleDaysAsync(app, "45");
 
         var page = await SetIdleDaysAsync(app, days);

@@ -15,7 +15,7 @@ public class NetworkAllowlistTests
     [Fact]
     public async Task A_limited_token_works_from_its_networks_and_is_refused_and_audited_elsewhere_at_every_door()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var doors = await Doors.OpenAsync(app);
         var token = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("office only", AllowedCidrs: ["10.0.0.0/8", "2001:db8::/32"]));
 
@@ -53,7 +53,7 @@ public class NetworkAllowlistTests
     [Fact]
     public async Task Allowlists_are_kept_in_canonical_form_without_duplicates()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var created = await app.CreateTokenAsync(await app.LoginAsync(),
             new CreateTokenRequest("tidy", AllowedCidrs: ["10.0.0.0/8", " 10.0.0.0/8", "2001:DB8:0::/32", "0.0.0.0/0"]));
 
@@ -78,7 +78,7 @@ public class NetworkAllowlistTests
     [MemberData(nameof(BadLists))]
     public async Task A_bad_allowlist_is_a_400_that_says_what_to_write_and_creates_nothing(string[] cidrs, string mentions)
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         using var client = app.Client(await app.LoginAsync());
         var before = await app.WithStoreAsync(db => db.AccessTokens.CountAsync());
 
