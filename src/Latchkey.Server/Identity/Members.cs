@@ -153,14 +153,16 @@ internal sealed class Members(
             return Refused.Conflict("You cannot disable your own account; ask another admin.");
         }
 
-        if (!active && await LastAdmin.WouldGoAsync(db, caller.OrganizationId, h => h.UserId == userId, cancellationToken).ConfigureAwait(false))
-        {
-            return LastAdmin.Refusal;
-        }
-
         user.IsActive = active;
         db.AuditEvents.Add(audit.Event(http, action, "success", caller.Grant, "user", user.Email));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        if (active)
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (await LastAdmin.SaveUnlessLastAsync(db, caller.OrganizationId, h => h.UserId == userId, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
 
         // Verified tokens are remembered per digest: every replica forgets the user's now, so the next use asks the store.
         await changes.UserChangedAsync(user.Id).ConfigureAwait(false);
