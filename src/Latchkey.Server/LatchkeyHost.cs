@@ -94,7 +94,10 @@ public static class LatchkeyHost
         services.AddHostedService<ChangeListener>();
 
         services.AddSingleton<FailedAttempts>();
+        services.AddSingleton<WebhookCredentialUses>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookCredentialUses>());
         services.AddSingleton<WebhookCallers>();
+        services.AddSingleton<WebhookCredentials>();
         services.AddSingleton<WebhookWiring>();
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<AuditQuery>();
