@@ -22,6 +22,7 @@ namespace Latchkey.Cli;
 [JsonSerializable(typeof(List<ClusterInfo>))]
 [JsonSerializable(typeof(ClusterToken))]
 [JsonSerializable(typeof(WebhookConfig))]
+[JsonSerializable(typeof(List<WebhookCredentialInfo>))]
 [JsonSerializable(typeof(MemberSummary))]
 [JsonSerializable(typeof(List<MemberSummary>))]
 [JsonSerializable(typeof(InviteMemberRequest))]

@@ -80,6 +80,8 @@ public static class LatchkeyHost
         services.AddSingleton<PasswordSignIn>();
         services.AddSingleton<Invitations>();
         services.AddSingleton<Members>();
+        services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<PasswordChange>();
         services.AddSingleton<PolicyCache>();
         services.AddSingleton<OrganizationCache>();
         services.AddSingleton<AccessEvaluator>();
@@ -92,7 +94,10 @@ public static class LatchkeyHost
         services.AddHostedService<ChangeListener>();
 
         services.AddSingleton<FailedAttempts>();
+        services.AddSingleton<WebhookCredentialUses>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookCredentialUses>());
         services.AddSingleton<WebhookCallers>();
+        services.AddSingleton<WebhookCredentials>();
         services.AddSingleton<WebhookWiring>();
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<AuditQuery>();
@@ -104,6 +109,7 @@ public static class LatchkeyHost
         services.AddSingleton<RotationSweep>();
         services.AddSingleton<IdleTokenCleanup>();
         services.AddSingleton<UsagePruning>();
+        services.AddSingleton<SessionPruning>();
         services.AddHostedService<LifecycleJobs>();
 
         // No default scheme (not even the implicit one a single scheme would become): the REST API

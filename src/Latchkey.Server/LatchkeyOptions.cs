@@ -38,11 +38,20 @@ public sealed class LatchkeyOptions
     /// <summary>How often last-used times and background audit events are written.</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the token lifecycle jobs run: rotated tokens' end, idle tokens, old usage counts.</summary>
+    /// <summary>How often the lifecycle jobs run: rotated tokens' end, idle tokens, old usage counts, ended console sessions.</summary>
     public TimeSpan LifecycleInterval { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>A console session ends after this long without a request (each request extends it).</summary>
     public TimeSpan ConsoleIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How long a webhook credential works after it is issued; an operator issues a new one (and
+    /// revokes the old) before then. Credentials issued before expiry existed count from their creation.
+    /// </summary>
+    public TimeSpan WebhookCredentialLifetime { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>A console session ends this long after sign-in, however active it is.</summary>
+    public TimeSpan ConsoleSessionLifetime { get; set; } = TimeSpan.FromHours(12);
 }
 
 public sealed class DatabaseOptions

@@ -65,4 +65,10 @@ internal static partial class Log
 
     [LoggerMessage(46, LogLevel.Information, "Idle tokens: {Warned} owners warned, {Revoked} tokens revoked")]
     public static partial void IdleTokensHandled(ILogger logger, int warned, int revoked);
+
+    [LoggerMessage(60, LogLevel.Error, "Writing webhook credentials' last use failed; will retry")]
+    public static partial void WebhookCredentialUsesFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(61, LogLevel.Information, "Webhook credential {CredentialId} of cluster {ClusterId} revoked by user {UserId}")]
+    public static partial void WebhookCredentialRevoked(ILogger logger, Guid credentialId, Guid clusterId, Guid userId);
 }

@@ -16,7 +16,7 @@ public class OpenApiTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var paths = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("paths");
 
-        foreach (var path in new[] { "/api/v1/login", "/api/v1/whoami", "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/clusters", "/api/v1/clusters/{name}", "/api/v1/clusters/{name}/credentials", "/api/v1/audit" })
+        foreach (var path in new[] { "/api/v1/login", "/api/v1/whoami", "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/clusters", "/api/v1/clusters/{name}", "/api/v1/clusters/{name}/credentials", "/api/v1/clusters/{name}/webhook-credentials", "/api/v1/clusters/{name}/webhook-credentials/{id}", "/api/v1/audit" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is documented");
         }

@@ -19,9 +19,10 @@ internal static class ClustersCommand
         list.WithExamples("latchkey clusters list", "latchkey clusters list -o json");
         return new Command("clusters", "The Kubernetes clusters you may use, and how to wire them to Latchkey.")
             {
-                list, ClusterWiringCommands.WebhookConfig(console, env), ClusterWiringCommands.Rbac(console, env),
+                list, ClusterWiringCommands.WebhookConfig(console, env), ClusterCredentialsCommand.Build(console, env), ClusterWiringCommands.Rbac(console, env),
             }
-            .WithExamples("latchkey clusters list", "latchkey clusters webhook-config prod-1 --out-dir /etc/kubernetes", "latchkey clusters rbac prod-1");
+            .WithExamples("latchkey clusters list", "latchkey clusters webhook-config prod-1 --out-dir /etc/kubernetes",
+                "latchkey clusters credentials list prod-1", "latchkey clusters rbac prod-1");
     }
 
     public static async Task<int> ListAsync(string format, CliConsole console, ApiClient api, CancellationToken cancellationToken)

@@ -29,3 +29,17 @@ public sealed record WebhookConfig(
 
 /// <summary>A short-lived token for one cluster, for the kubectl exec plugin (<c>latchkey credential</c>).</summary>
 public sealed record ClusterToken(string Token, string TokenId, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// One webhook credential of a cluster, as its admins see it (never the secret). Status is
+/// <c>active</c>, <c>expired</c> or <c>revoked</c>.
+/// </summary>
+public sealed record WebhookCredentialInfo(
+    Guid Id,
+    DateTimeOffset CreatedAt,
+    string? CreatedBy,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset? LastUsedAt,
+    DateTimeOffset? RevokedAt,
+    string? RevokedBy,
+    string Status);

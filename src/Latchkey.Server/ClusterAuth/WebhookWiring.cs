@@ -37,7 +37,8 @@ internal sealed class WebhookWiring(AccessEvaluator access, WebhookCallers calle
 
         var (credential, secret) = callers.Issue(cluster, caller.UserId);
         db.ClusterCredentials.Add(credential);
-        db.AuditEvents.Add(audit.Event(http, "cluster.webhook-credential.issue", "success", caller.Grant, "cluster", cluster.Name, $"credential {credential.Id}"));
+        db.AuditEvents.Add(audit.Event(http, "webhook-credential.create", "success", caller.Grant, "cluster", cluster.Name,
+            $"credential {credential.Id}, expires {credential.ExpiresAt:yyyy-MM-dd HH:mm} UTC"));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 
         var baseUrl = (options.Value.PublicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}").TrimEnd('/');

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Latchkey.Data;
 using Latchkey.Server.Iam;
+using Latchkey.Server.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
@@ -41,20 +42,29 @@ internal static class ConsoleAuthentication
         });
     }
 
-    public static ClaimsPrincipal Principal(Guid userId) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.ToString())], Scheme));
+    /// <summary>The claim that names the session row (<see cref="ConsoleSessions"/>) the cookie belongs to.</summary>
+    public const string SessionClaim = "latchkey:session";
+
+    public static ClaimsPrincipal Principal(Guid userId, Guid sessionId) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.ToString()), new Claim(SessionClaim, sessionId.ToString())], Scheme));
 
     /// <summary>
-    /// Every request asks the store whether the user still exists and is active: disabling an
-    /// account ends its console sessions on their next request, on every replica.
+    /// Every request asks the store, in one query, whether the cookie's session is live and its
+    /// user still active: signing out, a new password or a disabled account end a session on its
+    /// next request, on every replica, whoever holds a copy of the cookie. A cookie without a
+    /// session (from before sessions were kept) is refused like an ended one.
     /// </summary>
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var http = context.HttpContext;
         var db = http.RequestServices.GetRequiredService<LatchkeyDbContext>();
-        var user = Guid.TryParse(context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
-            ? await db.Users.AsNoTracking().Where(u => u.Id == id && u.IsActive)
-                .Select(u => new { u.Email, u.DisplayName, u.OrganizationId, u.Organization.Slug, u.Organization.Name })
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var known = Guid.TryParse(context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
+            & Guid.TryParse(context.Principal?.FindFirstValue(SessionClaim), out var sessionId);
+        var user = known
+            ? await db.ConsoleSessions.AsNoTracking().Where(ConsoleSessions.LiveAt(now)).Where(s => s.Id == sessionId && s.UserId == id)
+                .Join(db.Users.Where(u => u.IsActive), s => s.UserId, u => u.Id,
+                    (s, u) => new { u.Email, u.DisplayName, u.OrganizationId, u.Organization.Slug, u.Organization.Name })
                 .SingleOrDefaultAsync(http.RequestAborted).ConfigureAwait(false)
             : null;
         if (user is null)
@@ -66,6 +76,6 @@ internal static class ConsoleAuthentication
 
         var caller = ConsoleUser.CallerFor(id, user.Email, user.DisplayName, user.OrganizationId, user.Slug, user.Name);
         var rights = await ConsoleRights.ForAsync(http.RequestServices.GetRequiredService<AccessEvaluator>(), caller, http.RequestAborted).ConfigureAwait(false);
-        http.Features.Set(new ConsoleUser(caller, rights));
+        http.Features.Set(new ConsoleUser(caller, rights, sessionId));
     }
 }

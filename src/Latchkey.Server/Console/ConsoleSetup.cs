@@ -11,7 +11,7 @@ namespace Latchkey.Server.Console;
 internal static class ConsoleSetup
 {
     /// <summary>Paths the console owns: their errors are pages, not problem+json.</summary>
-    private static readonly string[] Sections = ["/signin", "/signout", "/tokens", "/clusters", "/access", "/audit", "/settings", "/invite", "/error", "/static"];
+    private static readonly string[] Sections = ["/signin", "/signout", "/tokens", "/clusters", "/access", "/audit", "/settings", "/account", "/invite", "/error", "/static"];
 
     public static bool Owns(PathString path) => path == "/" || Sections.Any(section => path.StartsWithSegments(section, StringComparison.OrdinalIgnoreCase));
 

@@ -5,9 +5,10 @@ namespace Latchkey.Server.Console;
 
 /// <summary>
 /// The signed-in person behind a console request, read from the store on every request (so a
-/// disabled account stops at once), with what the pages need to know about their rights.
+/// disabled account stops at once), with what the pages need to know about their rights and the
+/// session the request belongs to.
 /// </summary>
-internal sealed record ConsoleUser(Caller Caller, ConsoleRights Rights)
+internal sealed record ConsoleUser(Caller Caller, ConsoleRights Rights, Guid SessionId)
 {
     public string Email => Caller.Grant.Email;
     public string DisplayName => Caller.Grant.DisplayName;

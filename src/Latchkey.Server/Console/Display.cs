@@ -38,6 +38,14 @@ internal static class Display
         _ => "badge badge-bad",
     };
 
+    /// <summary>A webhook credential's status as the API words it: active, expired or revoked.</summary>
+    public static string CredentialStatusClass(string status) => status switch
+    {
+        "active" => "badge badge-ok",
+        "expired" => "badge badge-warn",
+        _ => "badge badge-bad",
+    };
+
     public static string OutcomeClass(string outcome) => outcome switch
     {
         "success" => "badge badge-ok",

@@ -40,6 +40,24 @@ internal static class Store
         return services;
     }
 
+    /// <summary>
+    /// PostgreSQL gave up a serializable transaction because a concurrent one read or wrote the same
+    /// rows (or the two deadlocked): running the whole transaction again is the documented answer.
+    /// SQLite never says so: its writers take turns at <see cref="SqliteWriteGate"/>.
+    /// </summary>
+    public static bool IsSerializationFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.SerializationFailure or Npgsql.PostgresErrorCodes.DeadlockDetected })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>sqlite (the default: one process, a file in the data folder) or postgres (several replicas).</summary>
     public static bool IsPostgres(LatchkeyOptions settings)
     {

@@ -107,11 +107,6 @@ internal sealed partial class GroupRegistry(AccessEvaluator access, ChangeFeed c
             return refusedAccess!;
         }
 
-        if (await LastAdmin.WouldGoAsync(db, caller.OrganizationId, h => h.GroupId == id, cancellationToken).ConfigureAwait(false))
-        {
-            return LastAdmin.Refusal;
-        }
-
         var policies = await db.AccessPolicies
             .Where(p => p.OrganizationId == caller.OrganizationId && p.PrincipalType == PrincipalType.Group && p.PrincipalId == id)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -120,8 +115,7 @@ internal sealed partial class GroupRegistry(AccessEvaluator access, ChangeFeed c
         db.Groups.Remove(group);
         db.AuditEvents.Add(audit.Event(http, "group.delete", "success", caller.Grant, "group", group.Name,
             $"deleted with {memberCount} member(s) and {policies.Count} access policy(ies)"));
-        await SaveAsync(db, cancellationToken).ConfigureAwait(false);
-        return group;
+        return await SaveUnlessLastAdminAsync(db, caller, h => h.GroupId == id, cancellationToken).ConfigureAwait(false) ?? (Outcome<Group>)group;
     }
 
     /// <summary>Adds a member of the organization to the group; adding someone already in it changes nothing.</summary>
@@ -168,15 +162,10 @@ internal sealed partial class GroupRegistry(AccessEvaluator access, ChangeFeed c
                 Refused.NotFound("That user is not a member of this group."), cancellationToken).ConfigureAwait(false);
         }
 
-        if (await LastAdmin.WouldGoAsync(db, caller.OrganizationId, h => h.GroupId == id && h.UserId == userId, cancellationToken).ConfigureAwait(false))
-        {
-            return LastAdmin.Refusal;
-        }
-
         db.GroupMembers.Remove(membership);
         db.AuditEvents.Add(audit.Event(http, "group.member.remove", "success", caller.Grant, "group", group.Name, $"removed {membership.User.Email}"));
-        await SaveAsync(db, cancellationToken).ConfigureAwait(false);
-        return group;
+        return await SaveUnlessLastAdminAsync(db, caller, h => h.GroupId == id && h.UserId == userId, cancellationToken).ConfigureAwait(false)
+            ?? (Outcome<Group>)group;
     }
 
     /// <summary>The group to change, or (audited) why not: no permission, or no such group in the caller's organization.</summary>
@@ -214,6 +203,17 @@ internal sealed partial class GroupRegistry(AccessEvaluator access, ChangeFeed c
     {
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await changes.PoliciesChangedAsync().ConfigureAwait(false);
+    }
+
+    private async Task<Refused?> SaveUnlessLastAdminAsync(LatchkeyDbContext db, Caller caller, Func<LastAdmin.Holding, bool> removed, CancellationToken cancellationToken)
+    {
+        if (await LastAdmin.SaveUnlessLastAsync(db, caller.OrganizationId, removed, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        await changes.PoliciesChangedAsync().ConfigureAwait(false);
+        return null;
     }
 
     private static string? Truncate(string? text) => text is { Length: > MaxNameLength } ? text[..MaxNameLength] : text;

@@ -110,16 +110,15 @@ internal sealed class PolicyRegistry(AccessEvaluator access, ChangeFeed changes,
                 Refused.NotFound("No access policy with that id exists in your organization."), cancellationToken).ConfigureAwait(false);
         }
 
-        if (await LastAdmin.WouldGoAsync(db, caller.OrganizationId, h => h.PolicyId == id, cancellationToken).ConfigureAwait(false))
-        {
-            return LastAdmin.Refusal;
-        }
-
         var described = (await PolicyDescriptions.DescribeAsync(db, [policy], cancellationToken).ConfigureAwait(false)).Single();
         db.AccessPolicies.Remove(policy);
         db.AuditEvents.Add(audit.Event(http, "policy.delete", "success", caller.Grant, "policy", policy.Id.ToString(),
             $"{policy.Role} for {described.Principal.Type} {described.Principal.Name} on {described.Scope.Type} {described.Scope.Name}"));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        if (await LastAdmin.SaveUnlessLastAsync(db, caller.OrganizationId, h => h.PolicyId == id, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         await changes.PoliciesChangedAsync().ConfigureAwait(false);
         return described;
     }

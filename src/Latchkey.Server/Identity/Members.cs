@@ -22,10 +22,10 @@ internal sealed record Invitee(User User, string Code, DateTimeOffset ExpiresAt)
 /// <summary>
 /// An organization's members, managed by those with iam:manage, from the API and the console:
 /// list, invite, disable and re-enable. Each change is audited; disabling makes the user's tokens
-/// fail on their next use, at every door of every replica.
+/// fail on their next use, at every door of every replica, and ends their console sessions.
 /// </summary>
 internal sealed class Members(
-    AccessEvaluator access, ChangeFeed changes, Invitations invitations, AuditLog audit, TimeProvider time)
+    AccessEvaluator access, ChangeFeed changes, Invitations invitations, ConsoleSessions sessions, AuditLog audit, TimeProvider time)
 {
     public const int MaxDisplayNameLength = 100;
 
@@ -153,14 +153,20 @@ internal sealed class Members(
             return Refused.Conflict("You cannot disable your own account; ask another admin.");
         }
 
-        if (!active && await LastAdmin.WouldGoAsync(db, caller.OrganizationId, h => h.UserId == userId, cancellationToken).ConfigureAwait(false))
-        {
-            return LastAdmin.Refusal;
-        }
-
         user.IsActive = active;
-        db.AuditEvents.Add(audit.Event(http, action, "success", caller.Grant, "user", user.Email));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        var audited = audit.Event(http, action, "success", caller.Grant, "user", user.Email);
+        db.AuditEvents.Add(audited);
+        if (active)
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (await LastAdmin.SaveUnlessLastAsync(db, caller.OrganizationId, h => h.UserId == userId, cancellationToken,
+            // Their sessions end for good, in the same transaction: enabling the account later does not bring old cookies back.
+            inside: async c => audited.Detail = $"ended {await sessions.EndAllAsync(db, userId, ConsoleSessions.AccountDisabled, c).ConfigureAwait(false)} console session(s)")
+            .ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
 
         // Verified tokens are remembered per digest: every replica forgets the user's now, so the next use asks the store.
         await changes.UserChangedAsync(user.Id).ConfigureAwait(false);

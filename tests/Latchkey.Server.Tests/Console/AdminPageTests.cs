@@ -43,7 +43,7 @@ public class AdminPageTests
         await browser.CheckPageAsync("cluster-remove-confirm");
 
         await browser.OpenAsync("/audit");
-        await Assertions.Expect(page.Locator("tbody tr").First).ToContainTextAsync("cluster.webhook-credential.issue");
+        await Assertions.Expect(page.Locator("tbody tr").First).ToContainTextAsync("webhook-credential.create");
         await browser.CheckPageAsync("audit");
         await page.GetByLabel("Action").FillAsync("cluster.create");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();

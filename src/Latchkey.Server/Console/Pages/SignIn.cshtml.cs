@@ -29,7 +29,8 @@ internal sealed class SignInModel : ConsolePageModel
     public IActionResult OnGet() => HttpContext.Features.Get<ConsoleUser>() is null ? Page() : LocalRedirect(Destination());
 
     public async Task<IActionResult> OnPostAsync(
-        [FromServices] LatchkeyDbContext db, [FromServices] PasswordSignIn signIn, [FromServices] AuditLog audit, CancellationToken cancellationToken)
+        [FromServices] LatchkeyDbContext db, [FromServices] PasswordSignIn signIn, [FromServices] ConsoleSessions sessions, [FromServices] AuditLog audit,
+        CancellationToken cancellationToken)
     {
         SignedOut = false;
         Welcome = false;
@@ -56,9 +57,10 @@ internal sealed class SignInModel : ConsolePageModel
         }
 
         var actor = ConsoleUser.CallerFor(user.Id, user.Email, user.DisplayName, user.OrganizationId, user.Organization.Slug, user.Organization.Name);
+        var session = sessions.Start(db, user.Id);
         db.AuditEvents.Add(audit.Event(HttpContext, "login", "success", actor.Grant, "user", user.Email, "console session"));
         await db.SaveChangesAsync(cancellationToken);
-        await HttpContext.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(user.Id),
+        await HttpContext.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(user.Id, session.Id),
             new AuthenticationProperties { IsPersistent = false });
         return LocalRedirect(Destination());
     }

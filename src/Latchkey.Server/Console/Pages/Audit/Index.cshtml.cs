@@ -14,8 +14,8 @@ internal sealed class IndexModel(LatchkeyDbContext db, AuditQuery query, TimePro
     public static readonly string[] KnownActions =
     [
         "login", "logout", "token.create", "token.revoke", "token.read", "auth.failed", "auth.throttled", "kubeconfig.download",
-        "cluster.create", "cluster.delete", "cluster.webhook-credential.issue", "user.invite", "user.invitation.accept",
-        "user.disable", "user.enable", "organization.token-policy",
+        "cluster.create", "cluster.delete", "webhook-credential.create", "webhook-credential.revoke", "user.invite", "user.invitation.accept",
+        "user.disable", "user.enable", "user.password.change", "organization.token-policy",
     ];
 
     [BindProperty(SupportsGet = true)]
