@@ -20,6 +20,9 @@ public sealed class LatchkeyOptions
     /// <summary>Failed token uses allowed per source address per minute at the API and forward-auth (429 beyond).</summary>
     public int FailedAttemptsPerMinute { get; set; } = 60;
 
+    /// <summary>Lets clusters be registered with an http:// server (local test clusters only).</summary>
+    public bool AllowHttpClusterServers { get; set; }
+
     public DatabaseOptions Database { get; set; } = new();
     public TokenKeyOptions TokenKeys { get; set; } = new();
     public BootstrapOptions Bootstrap { get; set; } = new();

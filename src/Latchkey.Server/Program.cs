@@ -19,6 +19,16 @@ switch (args)
 }
 
 var app = LatchkeyHost.Create(args);
-await app.PrepareStoreAsync();
+try
+{
+    await app.PrepareStoreAsync();
+}
+catch (StartupRefusedException e)
+{
+    // A setting the operator must change: one line that says which and why, not a stack trace.
+    await Console.Error.WriteLineAsync($"latchkey-server: {e.Message}");
+    return ExitCodes.Failure;
+}
+
 await app.RunAsync();
 return 0;

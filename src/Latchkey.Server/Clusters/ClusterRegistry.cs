@@ -22,7 +22,7 @@ internal enum ClusterRefusal
 internal sealed record ClusterChange(Cluster? Cluster, ClusterRefusal Refusal = ClusterRefusal.None, string? Field = null, string? Message = null);
 
 /// <summary>Registering and removing clusters, from the API and the console: the rules, the row and its audit event together.</summary>
-internal sealed class ClusterRegistry(AccessEvaluator access, ChangeFeed changes, AuditLog audit, TimeProvider time)
+internal sealed class ClusterRegistry(AccessEvaluator access, ChangeFeed changes, AuditLog audit, TimeProvider time, Microsoft.Extensions.Options.IOptions<LatchkeyOptions> options)
 {
     public async Task<ClusterChange> CreateAsync(LatchkeyDbContext db, HttpContext http, Caller caller, CreateClusterRequest request, CancellationToken cancellationToken)
     {
@@ -36,7 +36,7 @@ internal sealed class ClusterRegistry(AccessEvaluator access, ChangeFeed changes
             return new ClusterChange(null, ClusterRefusal.Forbidden, Message: "Registering clusters needs the org-admin role.");
         }
 
-        if (ClusterRules.Check(request) is var (field, message))
+        if (ClusterRules.Check(request, options.Value.AllowHttpClusterServers) is var (field, message))
         {
             return new ClusterChange(null, ClusterRefusal.Invalid, field, message);
         }

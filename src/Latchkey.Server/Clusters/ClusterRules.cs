@@ -6,21 +6,20 @@ namespace Latchkey.Server.Clusters;
 
 internal static partial class ClusterRules
 {
-    public static (string Field, string Message)? Check(CreateClusterRequest request)
+    /// <param name="allowHttp">Latchkey:AllowHttpClusterServers, for local test clusters: kubectl sends no exec credentials to http:// servers, and a token over http travels in the clear.</param>
+    public static (string Field, string Message)? Check(CreateClusterRequest request, bool allowHttp = false)
     {
         if (string.IsNullOrEmpty(request.Name) || !DnsLabel().IsMatch(request.Name))
         {
             return ("name", "The name must be 1-63 lower-case letters, digits or '-', starting and ending with a letter or digit (it is used in kubeconfig names).");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Server)
-            || !Uri.TryCreate(request.Server.Trim(), UriKind.Absolute, out var server)
-            || server.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(server.Query) || server.Host.Length == 0)
+        if (ServerProblem(request.Server, allowHttp) is { } serverProblem)
         {
-            return ("server", "server must be the API server's absolute URL, such as https://k8s.example.com:6443.");
+            return ("server", serverProblem);
         }
 
-        if (request.Server.Length > 2048)
+        if (request.Server!.Length > 2048)
         {
             return ("server", "server is longer than 2048 characters.");
         }
@@ -42,24 +41,65 @@ internal static partial class ClusterRules
 
         if (!string.IsNullOrWhiteSpace(request.CertificateAuthorityData) && !IsPemBundle(request.CertificateAuthorityData.Trim()))
         {
-            return ("certificateAuthorityData", "certificateAuthorityData must be the base64 encoding of a PEM certificate bundle, as in a kubeconfig.");
+            return ("certificateAuthorityData", "certificateAuthorityData must be the base64 encoding of PEM X.509 certificates (and nothing else), as in a kubeconfig's certificate-authority-data.");
         }
 
         return null;
     }
 
+    /// <summary>
+    /// https://, a host, an optional port and path, and nothing else: no user name or password in
+    /// the URL, no query or fragment, no white space or control characters (which would end up in
+    /// kubeconfig files and generated YAML).
+    /// </summary>
+    private static string? ServerProblem(string? text, bool allowHttp)
+    {
+        const string Shape = "server must be the API server's URL: https://, a host, an optional port and path, such as https://k8s.example.com:6443.";
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() != text || text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+            || !Uri.TryCreate(text, UriKind.Absolute, out var server) || server.Host.Length == 0)
+        {
+            return Shape;
+        }
+
+        if (server.Scheme == Uri.UriSchemeHttp && !allowHttp)
+        {
+            return "server must use https://: kubectl sends no exec credentials to an http:// server, and a token over http travels in the clear. "
+                + "(Latchkey:AllowHttpClusterServers allows http:// for local test clusters.)";
+        }
+
+        if (server.Scheme is not ("https" or "http") || server.UserInfo.Length > 0 || server.Query.Length > 0 || server.Fragment.Length > 0
+            || text.Contains('@', StringComparison.Ordinal) || text.Contains('#', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal))
+        {
+            return Shape + " A user name, password, query or fragment is not part of it.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Base64 of PEM that holds one or more X.509 certificates and nothing else (never a private key).</summary>
     private static bool IsPemBundle(string base64)
     {
         try
         {
             var pem = Encoding.ASCII.GetString(Convert.FromBase64String(base64));
-            return pem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal);
+            var blocks = PemBlock().Matches(pem);
+            if (blocks.Count == 0 || blocks.Any(b => b.Groups[1].Value != "CERTIFICATE"))
+            {
+                return false;
+            }
+
+            var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            certificates.ImportFromPem(pem);
+            return certificates.Count == blocks.Count;
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
         {
             return false;
         }
     }
+
+    [GeneratedRegex("-----BEGIN ([A-Z0-9 ]+)-----")]
+    private static partial Regex PemBlock();
 
     /// <summary>A DNS label (RFC 1123): the form of cluster, VPC and zone names.</summary>
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]

@@ -68,6 +68,12 @@ internal static class StoreSetup
         var boot = settings.Bootstrap;
         var now = time.GetUtcNow();
         var organization = new Organization { Id = Guid.CreateVersion7(), Name = boot.OrganizationName, Slug = boot.OrganizationSlug, CreatedAt = now };
+        // The first admin's password is held to the same rule as every other: it guards the whole installation.
+        if (!string.IsNullOrEmpty(boot.AdminPassword) && Identity.PasswordPolicy.Problem(boot.AdminPassword, boot.AdminEmail) is { } weak)
+        {
+            throw new StartupRefusedException($"LATCHKEY_BOOTSTRAP_ADMIN_PASSWORD (Latchkey:Bootstrap:AdminPassword) is refused: {weak}");
+        }
+
         var password = string.IsNullOrEmpty(boot.AdminPassword) ? GeneratePassword() : boot.AdminPassword;
         var admin = new User
         {

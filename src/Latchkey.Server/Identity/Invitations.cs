@@ -14,8 +14,7 @@ namespace Latchkey.Server.Identity;
 internal sealed class Invitations(PasswordCheck passwords, AuditLog audit, TimeProvider time)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
-    public const int MinPasswordLength = 12;
-    public const int MaxPasswordLength = 1024;
+    public const int MinPasswordLength = PasswordPolicy.MinLength;
 
     // No '_' or other marks: a code never looks like a token, and needs no escaping in a URL.
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -56,10 +55,6 @@ internal sealed class Invitations(PasswordCheck passwords, AuditLog audit, TimeP
             .ConfigureAwait(false);
     }
 
-    public static string? PasswordProblem(string? password) =>
-        string.IsNullOrEmpty(password) || password.Length < MinPasswordLength ? $"Choose a password of at least {MinPasswordLength} characters."
-        : password.Length > MaxPasswordLength ? $"The password may be at most {MaxPasswordLength} characters long."
-        : null;
 
     /// <summary>Sets the password and uses the invitation up, with its audit event. The caller has checked the password.</summary>
     public async Task AcceptAsync(LatchkeyDbContext db, HttpContext http, Invitation invitation, string password, CancellationToken cancellationToken)

@@ -67,15 +67,15 @@ internal sealed class Members(
 
         email = email?.Trim();
         if (string.IsNullOrEmpty(email) || email.Length > 254 || email.Count(c => c == '@') != 1 || email[0] == '@' || email[^1] == '@'
-            || email.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            || email.Any(char.IsWhiteSpace) || !TextRules.IsCleanLine(email))
         {
             return Refused.Invalid("email", "Give the email address of the person to invite, such as dev@example.com.");
         }
 
         displayName = string.IsNullOrWhiteSpace(displayName) ? email.Split('@')[0] : displayName.Trim();
-        if (displayName.Length > MaxDisplayNameLength || displayName.Any(char.IsControl))
+        if (displayName.Length > MaxDisplayNameLength || !TextRules.IsCleanLine(displayName))
         {
-            return Refused.Invalid("displayName", $"The name may be at most {MaxDisplayNameLength} characters, without line breaks.");
+            return Refused.Invalid("displayName", $"The name may be at most {MaxDisplayNameLength} characters, without line breaks, {TextRules.HiddenCharacters}.");
         }
 
         if (role is not null && !Roles.PermissionsOf.ContainsKey(role))

@@ -31,7 +31,7 @@ internal sealed class PasswordChange(PasswordCheck passwords, ConsoleSessions se
             return Refused.Invalid("current", "That is not your current password.");
         }
 
-        if (Invitations.PasswordProblem(password) is { } problem)
+        if (PasswordPolicy.Problem(password, user.Email) is { } problem)
         {
             return Refused.Invalid("password", problem);
         }

@@ -1,28 +1,43 @@
 using System.Text;
 using Latchkey.Data;
+using Latchkey.Server.Tokens;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Observability;
 
 internal static class MetricsEndpoint
 {
+    public const string AllowAnonymousSetting = "Latchkey:Metrics:AllowAnonymous";
+
+    /// <summary>
+    /// Counts only, never an id or a name; still, they tell an outsider how busy and how large an
+    /// installation is, so a scraper shows a token with metrics:read (the metrics-reader role).
+    /// <c>Latchkey:Metrics:AllowAnonymous</c> opens it, for a listener that only the scraper can reach.
+    /// </summary>
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
-        // Counts only, never an id or a name: safe on an internal network without a token.
-        app.MapGet("/metrics", WriteAsync).WithTags("Health").AllowAnonymous()
-            .WithSummary("Prometheus metrics: verifications by door and outcome, latency, cache, tokens, store errors.");
+        var anonymous = app.ServiceProvider.GetRequiredService<IConfiguration>().GetValue(AllowAnonymousSetting, false);
+        var metrics = app.MapGet("/metrics", WriteAsync).WithTags("Health")
+            .WithSummary("Prometheus metrics (a bearer token with metrics:read): verifications by door and outcome, latency, cache, tokens, store errors.");
+        _ = anonymous ? metrics.AllowAnonymous() : metrics.RequireAuthorization();
         return app;
     }
 
-    private static async Task<IResult> WriteAsync(LatchkeyMetrics metrics, IDbContextFactory<LatchkeyDbContext> store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> WriteAsync(HttpContext http, Iam.AccessEvaluator access, LatchkeyMetrics metrics, IDbContextFactory<LatchkeyDbContext> store,
+        TimeProvider time, CancellationToken cancellationToken)
     {
+        if (http.Features.Get<Verification.Caller>() is { } caller && !await access.HasAsync(caller, Iam.Permissions.MetricsRead, cancellationToken: cancellationToken))
+        {
+            return Http.Problems.Forbidden("Reading /metrics needs the metrics:read permission (the metrics-reader role).");
+        }
+
         var now = time.GetUtcNow();
         var soon = now.AddDays(7);
         long? active = null, expiring = null;
         try
         {
             await using var db = await store.CreateDbContextAsync(cancellationToken);
-            var live = db.AccessTokens.Where(t => t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now));
+            var live = db.AccessTokens.Live(now);
             active = await live.LongCountAsync(cancellationToken);
             expiring = await live.LongCountAsync(t => t.ExpiresAt <= soon, cancellationToken);
         }

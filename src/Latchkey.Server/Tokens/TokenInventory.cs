@@ -42,7 +42,7 @@ internal static class TokenInventory
         }
 
         var reason = request.Reason?.Trim();
-        if (reason is { Length: > MaxReasonLength } || reason?.Any(char.IsControl) == true)
+        if (reason is { Length: > MaxReasonLength } || (reason is not null && !Http.TextRules.IsCleanLine(reason)))
         {
             return Problems.Invalid("reason", $"reason must be one line of at most {MaxReasonLength} characters.");
         }

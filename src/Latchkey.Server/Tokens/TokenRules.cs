@@ -23,14 +23,19 @@ internal static class TokenRules
             return ("name", $"The name is {name.Length} characters long; at most {MaxNameLength} are allowed.");
         }
 
-        if (name.Any(char.IsControl))
+        if (!Http.TextRules.IsCleanLine(name))
         {
-            return ("name", "The name may not contain control characters such as line breaks or tabs.");
+            return ("name", $"The name may not contain {Http.TextRules.HiddenCharacters}, nor line breaks or tabs.");
         }
 
         if (request.Note is { Length: > MaxNoteLength } note)
         {
             return ("note", $"The note is {note.Length} characters long; at most {MaxNoteLength} are allowed.");
+        }
+
+        if (request.Note is { } text && !Http.TextRules.IsCleanText(text))
+        {
+            return ("note", $"The note may not contain {Http.TextRules.HiddenCharacters}.");
         }
 
         return null;

@@ -9,7 +9,7 @@ namespace Latchkey.Server.Tests.Clusters;
 
 public class ClusterTests
 {
-    private static readonly string CaData = Convert.ToBase64String(Encoding.ASCII.GetBytes("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"));
+    private static readonly string CaData = TestCertificate.PemBase64(TestCertificate.Create());
 
     [Fact]
     public async Task Admin_registers_lists_and_removes_a_cluster_and_each_change_is_audited()
@@ -45,6 +45,14 @@ public class ClusterTests
         { """{"name":"prod","server":"ftp://a.example.test"}""", "server" },
         { """{"name":"prod","server":"https://a.example.test","certificateAuthorityData":"not base64!"}""", "certificateAuthorityData" },
         { """{"name":"prod","server":"https://a.example.test","certificateAuthorityData":"aGVsbG8="}""", "certificateAuthorityData" },
+        // Only the words of a certificate, not one: a substring check took this.
+        { """{"name":"prod","server":"https://a.example.test","certificateAuthorityData":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="}""", "certificateAuthorityData" },
+        { """{"name":"prod","server":"http://a.example.test"}""", "server" },
+        { """{"name":"prod","server":"https://admin:secret@a.example.test"}""", "server" },
+        { """{"name":"prod","server":"https://a.example.test/\nclusters:"}""", "server" },
+        { """{"name":"prod","server":"https://a.example.test?x=1"}""", "server" },
+        { """{"name":"prod","server":"https://a.example.test#top"}""", "server" },
+        { """{"name":"prod","server":" https://a.example.test"}""", "server" },
         { """{"name":"prod","server":"https://a.example.test","defaultNamespace":"Not A Namespace"}""", "defaultNamespace" },
         { """{"name":"prod","server":"https://a.example.test","color":"blue"}""", "color" },
     };

@@ -87,7 +87,7 @@ public class IamPageTests
         await page.GetByLabel("Zone").FillAsync("eu-1");
         await page.GetByLabel("Network (CIDR)").FillAsync("10.20.0.1/16");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create VPC" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#cidr-error")).ToContainTextAsync("did you mean 10.20.0.0/16?");
+        await Assertions.Expect(page.Locator("#cidr-error")).ToContainTextAsync("Did you mean 10.20.0.0/16?");
         await browser.CheckPageAsync("vpcs-errors");
 
         await page.GetByLabel("Network (CIDR)").FillAsync("10.20.0.0/16");

@@ -57,6 +57,14 @@ public class PermissionMatrixTests
         new("DELETE /api/v1/clusters/{name}", Permissions.ClustersManage, async w => await Succeeds(w.Me.DeleteAsync($"/api/v1/clusters/{await w.SpareClusterAsync()}"))),
         new("POST /api/v1/clusters/{name}/credentials", Permissions.ClustersView, w => Succeeds(w.Me.PostAsync("/api/v1/clusters/prod-1/credentials", null))),
         new("GET /api/v1/clusters/{name}/webhook-config", Permissions.ClustersManage, async w => await Succeeds(w.Me.GetAsync($"/api/v1/clusters/{await w.SpareClusterAsync()}/webhook-config"))),
+        new("GET /api/v1/clusters/{name}/webhook-credentials", Permissions.ClustersManage, w => Succeeds(w.Me.GetAsync("/api/v1/clusters/prod-1/webhook-credentials"))),
+        new("DELETE /api/v1/clusters/{name}/webhook-credentials/{id:guid}", Permissions.ClustersManage, async w =>
+        {
+            var cluster = await w.SpareClusterAsync();
+            Assert.Equal(HttpStatusCode.OK, (await w.Admin.GetAsync($"/api/v1/clusters/{cluster}/webhook-config")).StatusCode);
+            var credential = Assert.Single(await Api.ReadAsync<List<WebhookCredentialInfo>>(await w.Admin.GetAsync($"/api/v1/clusters/{cluster}/webhook-credentials")));
+            return await Succeeds(w.Me.DeleteAsync($"/api/v1/clusters/{cluster}/webhook-credentials/{credential.Id}"));
+        }),
         new("GET /api/v1/clusters/{name}/rbac", Permissions.ClustersView, w => Succeeds(w.Me.GetAsync("/api/v1/clusters/prod-1/rbac"))),
         new("GET /api/v1/audit", Permissions.AuditRead, w => Succeeds(w.Me.GetAsync("/api/v1/audit"))),
         new("GET /api/v1/audit/export", Permissions.AuditRead, w => Succeeds(w.Me.GetAsync("/api/v1/audit/export"))),

@@ -11,7 +11,7 @@ namespace Latchkey.Server.Tests.Kubeconfigs;
 
 public class KubeconfigAtCreationTests
 {
-    internal static readonly string CaData = Convert.ToBase64String(Encoding.ASCII.GetBytes("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"));
+    internal static readonly string CaData = TestCertificate.PemBase64(TestCertificate.Create());
 
     internal static async Task AddClusterAsync(HttpClient admin, string name, string? ca = null, string? ns = null) =>
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/clusters",

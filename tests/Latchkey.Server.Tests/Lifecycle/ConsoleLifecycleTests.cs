@@ -13,7 +13,7 @@ public partial class ConsoleLifecycleTests
     [Fact]
     public async Task The_token_page_charts_uses_in_svg_without_inline_style_and_lists_the_networks_and_addresses()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var doors = await Doors.OpenAsync(app);
         var token = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("scraper", AllowedCidrs: ["10.0.0.0/8"]));
         for (var i = 0; i < 4; i++)
@@ -41,7 +41,7 @@ public partial class ConsoleLifecycleTests
     [Fact]
     public async Task Rotate_reveals_the_new_secret_once_and_a_resent_form_rotates_nothing()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var token = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("laptop"));
         using var console = await ConsoleClient.SignInAsync(app);
         await console.GetAsync($"/tokens/{token.Id}/rotate");
@@ -76,7 +76,7 @@ public partial class ConsoleLifecycleTests
     [Fact]
     public async Task Another_members_token_page_and_rotation_are_not_found()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var other = await app.CreateTokenAsync(await app.AddUserAsync("ops@example.test"), new CreateTokenRequest("ops"));
         await app.AddUserAsync("dev@example.test");
         using var member = await ConsoleClient.SignInAsync(app, "dev@example.test", "pw-dev@example.test");
@@ -89,7 +89,7 @@ public partial class ConsoleLifecycleTests
     [Fact]
     public async Task Create_Token_takes_allowed_networks_and_shows_a_bad_one_beside_its_field()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         using var console = await ConsoleClient.SignInAsync(app);
 
         await console.SubmitAsync("/tokens/new", new() { ["name"] = "office", ["expiration"] = "7", ["allowedCidrs"] = "10.0.0.1/8" });

@@ -38,7 +38,7 @@ public class RotationTests
         var unclassified = typeof(AccessToken).GetProperties().Select(p => p.Name).Where(p => !Renewed.Contains(p) && !CarriedOver.Contains(p)).ToList();
         Assert.True(unclassified.Count == 0, $"AccessToken.{string.Join(", AccessToken.", unclassified)}: add to CarriedOver (and copy in TokenRotation) or to Renewed");
 
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var admin = await app.LoginAsync();
         var old = await app.CreateTokenAsync(admin, new CreateTokenRequest("full", "with a note", Scopes: ["metrics:read"], AllowedCidrs: ["127.0.0.0/8"]));
         using var client = app.Client(admin);
@@ -55,7 +55,7 @@ public class RotationTests
     [Fact]
     public async Task With_a_grace_period_both_tokens_work_at_every_door_until_it_ends_then_only_the_new_one()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var doors = await Doors.OpenAsync(app);
         var admin = await app.LoginAsync();
         var old = await app.CreateTokenAsync(admin, new CreateTokenRequest("ci-deploy", "pipeline", ExpiresInDays: 90));
@@ -96,7 +96,7 @@ public class RotationTests
     [Fact]
     public async Task Without_a_grace_period_the_old_token_works_until_the_new_one_is_first_used()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var doors = await Doors.OpenAsync(app);
         var old = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("automation"));
         await doors.AssertEverywhereAsync(old.Secret, works: true);
@@ -122,7 +122,7 @@ public class RotationTests
     [Fact]
     public async Task A_retired_token_presented_again_is_refused_audited_and_reported_to_its_owner_once()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var doors = await Doors.OpenAsync(app);
         var old = await app.CreateTokenAsync(await app.LoginAsync(), new CreateTokenRequest("leaky"));
         using var self = app.Client(old.Secret);
@@ -151,7 +151,7 @@ public class RotationTests
     [Fact]
     public async Task Only_the_owner_may_rotate_and_everything_that_narrows_the_token_carries_over()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var owner = await app.AddUserAsync("a@example.test");
         var token = await app.CreateTokenAsync(owner, new CreateTokenRequest("a's token", "kept", AllowedCidrs: ["127.0.0.0/8", "10.0.0.0/8"]));
         var otherOrg = await app.AddOrganizationAsync("other");
@@ -196,7 +196,7 @@ public class RotationTests
     [MemberData(nameof(BadBodies))]
     public async Task A_bad_grace_is_a_400_and_rotates_nothing(string body, string mentions)
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var admin = await app.LoginAsync();
         var token = await app.CreateTokenAsync(admin, new CreateTokenRequest("steady"));
         using var client = app.Client(admin);
@@ -213,7 +213,7 @@ public class RotationTests
     [Fact]
     public async Task Revoked_expired_and_already_rotated_tokens_are_refused_with_a_409_that_says_why()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var admin = await app.LoginAsync();
         using var client = app.Client(admin);
         var revoked = await app.CreateTokenAsync(admin, new CreateTokenRequest("revoked"));
@@ -243,7 +243,7 @@ public class RotationTests
     [Fact]
     public async Task The_replacement_lives_as_long_as_the_original_within_todays_policy()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var admin = await app.LoginAsync();
         using var client = app.Client(admin);
         await app.AllowNoExpirationAsync();

@@ -13,7 +13,7 @@ namespace Latchkey.Server.Tests.Lifecycle;
 public class UsageTests
 {
     /// <summary>The write-behind timer never fires during a test: counts reach the store when the test flushes.</summary>
-    private static readonly Dictionary<string, string?> FlushByHand = new() { ["Latchkey:WriteBehindInterval"] = "01:00:00" };
+    private static readonly Dictionary<string, string?> FlushByHand = new(TestApp.BehindLocalProxy) { ["Latchkey:WriteBehindInterval"] = "01:00:00" };
 
     [Fact]
     public async Task Uses_are_counted_per_door_and_day_once_the_write_behind_flushes()
@@ -119,7 +119,7 @@ public class UsageTests
     [Fact]
     public async Task Usage_is_shown_to_the_owner_and_token_viewers_and_is_a_404_to_anyone_else()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(TestApp.BehindLocalProxy);
         var owner = await app.AddUserAsync("a@example.test");
         var token = await app.CreateTokenAsync(owner, new CreateTokenRequest("mine"));
         using var viewer = app.Client(await app.AddUserAsync("v@example.test", role: Roles.TokenViewer));

@@ -32,6 +32,8 @@ public class IsolationTests
         ["GET /api/v1/audit/export"] = "walked in AuditTests: other organization's events never exported",
         ["GET /api/v1/clusters/{name}/webhook-config"] = "walked: 404",
         ["GET /api/v1/clusters/{name}/rbac"] = "walked: 404",
+        ["GET /api/v1/clusters/{name}/webhook-credentials"] = "walked in WebhookCredentialTests: 404 for another organization's cluster",
+        ["DELETE /api/v1/clusters/{name}/webhook-credentials/{id:guid}"] = "walked in WebhookCredentialTests: 404 for another organization's cluster or credential",
         ["POST /api/v1/tokens/revoke"] = "walked in CrossOrganizationTests: another organization's ids are not found",
         ["GET /api/v1/tokens/{id}/access"] = "walked in CrossOrganizationTests: 404",
         ["GET /api/v1/users/{id}/access"] = "walked in CrossOrganizationTests: 404",

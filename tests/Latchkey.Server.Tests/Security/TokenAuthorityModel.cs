@@ -63,7 +63,7 @@ internal sealed class ModelOrg
 {
     public required Guid Id { get; init; }
     public required HttpClient Admin { get; init; }
-    public required HttpClient Webhook { get; init; }
+    public required HttpClient Webhook { get; set; }
     public required string Cluster { get; init; }
     public bool Restricted { get; set; }
 }

@@ -258,6 +258,7 @@ public class TokenAuthorityPropertyTests
         foreach (var org in orgs)
         {
             org.Restricted = false;
+            org.Webhook = await WebhookAsync(app, org.Admin, org.Cluster);
             Assert.Equal(HttpStatusCode.OK, (await org.Admin.PutAsJsonAsync("/api/v1/organization/token-policy", new UpdateTokenPolicyRequest(365, true))).StatusCode);
             var email = $"u{run}@{org.Cluster}.test";
             var id = await AddUserAsync(app, org, email, hash);
@@ -282,9 +283,14 @@ public class TokenAuthorityPropertyTests
         var control = await app.CreateTokenAsync(adminLogin, new CreateTokenRequest("admin control", NoExpiration: true));
         var adminClient = app.Client(control.Secret);
         Assert.Equal(HttpStatusCode.Created, (await adminClient.PostAsJsonAsync("/api/v1/clusters", new CreateClusterRequest(slug, $"https://{slug}.k8s.example.test:6443"))).StatusCode);
-        var config = await Api.ReadAsync<WebhookConfig>(await adminClient.GetAsync($"/api/v1/clusters/{slug}/webhook-config"));
-        var webhook = System.Text.RegularExpressions.Regex.Match(config.AuthenticationConfig, @"token: (lk_\w+)").Groups[1].Value;
-        return new ModelOrg { Id = id, Admin = adminClient, Webhook = app.Client(webhook), Cluster = slug };
+        return new ModelOrg { Id = id, Admin = adminClient, Webhook = await WebhookAsync(app, adminClient, slug), Cluster = slug };
+    }
+
+    /// <summary>A fresh webhook credential for the cluster (they expire after a year, and the clock runs on by up to 31 days a step).</summary>
+    private static async Task<HttpClient> WebhookAsync(TestApp app, HttpClient admin, string cluster)
+    {
+        var config = await Api.ReadAsync<WebhookConfig>(await admin.GetAsync($"/api/v1/clusters/{cluster}/webhook-config"));
+        return app.Client(System.Text.RegularExpressions.Regex.Match(config.AuthenticationConfig, @"token: (lk_\w+)").Groups[1].Value);
     }
 
     /// <summary>A member with a password, written straight to the store (hashing once per test run, not once per sequence).</summary>

@@ -44,7 +44,7 @@ internal sealed class InviteModel(LatchkeyDbContext db, Invitations invitations)
 
         Valid = true;
         Email = invitation.User.Email;
-        if (Invitations.PasswordProblem(Password) is { } problem)
+        if (PasswordPolicy.Problem(Password, Email) is { } problem)
         {
             Errors["password"] = problem;
         }
