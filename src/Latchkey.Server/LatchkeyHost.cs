@@ -130,7 +130,7 @@ public static class LatchkeyHost
         services.PostConfigure<LatchkeyOptions>(o => o.DataDir = Path.GetFullPath(o.DataDir, builder.Environment.ContentRootPath));
 
         var app = builder.Build();
-        PrepareDataDir(app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value);
+        PrepareDataDir(app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Latchkey.Server.DataFolder"));
 
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
@@ -247,16 +247,11 @@ public static class LatchkeyHost
         };
     }
 
-    private static void PrepareDataDir(LatchkeyOptions settings)
+    private static void PrepareDataDir(LatchkeyOptions settings, ILogger logger)
     {
-        if (OperatingSystem.IsWindows())
+        foreach (var path in Operations.DataFolderMode.Tighten(settings.DataDir))
         {
-            Directory.CreateDirectory(settings.DataDir);
-        }
-        else
-        {
-            // The folder holds the database and the token key: the service user only.
-            Directory.CreateDirectory(settings.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Log.DataFileNarrowed(logger, path);
         }
     }
 }

@@ -71,4 +71,7 @@ internal static partial class Log
 
     [LoggerMessage(61, LogLevel.Information, "Webhook credential {CredentialId} of cluster {ClusterId} revoked by user {UserId}")]
     public static partial void WebhookCredentialRevoked(ILogger logger, Guid credentialId, Guid clusterId, Guid userId);
+
+    [LoggerMessage(62, LogLevel.Warning, "{Path} was readable or writable by others; narrowed to the service user alone")]
+    public static partial void DataFileNarrowed(ILogger logger, string path);
 }

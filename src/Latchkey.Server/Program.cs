@@ -18,6 +18,7 @@ switch (args)
         }
 }
 
+DataFolderMode.RestrictNewFiles();
 var app = LatchkeyHost.Create(args);
 try
 {

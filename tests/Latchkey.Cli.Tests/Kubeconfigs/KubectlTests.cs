@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using k8s;
 using Latchkey.Cli.Tests.Infrastructure;
@@ -95,11 +96,20 @@ public class KubectlTests
         Assert.True(headers.Count >= 2, string.Join('\n', headers));
         Assert.StartsWith("Bearer lk_", headers[0], StringComparison.Ordinal);
         Assert.All(headers, h => Assert.Equal(headers[0], h));
-        using var sent = app.Client(headers[0]["Bearer ".Length..]);
-        var whoami = await Api.ReadAsync<WhoAmI>(await sent.GetAsync("/api/v1/whoami"));
-        Assert.Equal(TestApp.AdminEmail, whoami.User.Email);
-        Assert.Equal(app.Time.GetUtcNow().AddHours(1), whoami.Token.ExpiresAt);
-        Assert.Equal(1, await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Count(t => t.CreatedVia == "exec"))));
+        // An exec credential works at the Kubernetes door only: the cluster's TokenReview accepts it, the API does not.
+        var sent = headers[0]["Bearer ".Length..];
+        using var admin = app.Client(await app.LoginAsync());
+        var wiring = await Api.ReadAsync<WebhookConfig>(await admin.GetAsync("/api/v1/clusters/kind-1/webhook-config"));
+        using var webhook = app.Client(System.Text.RegularExpressions.Regex.Match(wiring.AuthenticationConfig, @"token: (lk_\w+)").Groups[1].Value);
+        var review = await webhook.PostAsJsonAsync("/apis/authentication.k8s.io/v1/tokenreviews",
+            new { apiVersion = "authentication.k8s.io/v1", kind = "TokenReview", spec = new { token = sent } });
+        var status = JsonDocument.Parse(await review.Content.ReadAsStringAsync()).RootElement.GetProperty("status");
+        Assert.True(status.GetProperty("authenticated").GetBoolean(), status.ToString());
+        Assert.Equal(TestApp.AdminEmail, status.GetProperty("user").GetProperty("username").GetString());
+        using var atTheApi = app.Client(sent);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await atTheApi.GetAsync("/api/v1/whoami")).StatusCode);
+        var exec = await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Where(t => t.CreatedVia == "exec").ToList()));
+        Assert.Equal(app.Time.GetUtcNow().AddHours(1), Assert.Single(exec).ExpiresAt);
     }
 
     [Fact]

@@ -146,4 +146,49 @@ public class HardeningTests
             Assert.True(hashes.HashesVerified == before + 1, email);
         }
     }
+
+    [Theory]
+    [InlineData("name", "ci\u202Egpj.exe")]
+    [InlineData("name", "ad\u200Bmin")]
+    [InlineData("name", "\uFEFFdeploy")]
+    [InlineData("note", "harmless \u2066hidden\u2069")]
+    public async Task Token_names_and_notes_refuse_direction_overrides_and_invisible_characters(string field, string text)
+    {
+        await using var app = await TestApp.StartAsync();
+        using var admin = app.Client(await app.LoginAsync());
+
+        var response = await admin.PostAsJsonAsync("/api/v1/tokens", field == "name" ? new CreateTokenRequest(text) : new CreateTokenRequest("ok", text));
+
+        var problem = await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("invisible", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithStoreAsync(db => Task.FromResult(db.AccessTokens.Count(t => t.Name == text || t.Note == text))));
+    }
+
+    [Theory]
+    [InlineData("dev\u202E@example.test")]
+    [InlineData("dev\u200D@example.test")]
+    public async Task Invited_e_mails_refuse_direction_overrides_and_invisible_characters(string email)
+    {
+        await using var app = await TestApp.StartAsync();
+        using var admin = app.Client(await app.LoginAsync());
+
+        await Api.AssertProblemAsync(await admin.PostAsJsonAsync("/api/v1/users", new InviteMemberRequest(email)), HttpStatusCode.BadRequest);
+        Assert.Equal(0, await app.WithStoreAsync(db => Task.FromResult(db.Users.Count(u => u.Email == email))));
+    }
+
+    [Theory]
+    [InlineData("aaaaaaaaaaaa")]
+    [InlineData("abcabcabcabc")]
+    [InlineData("short")]
+    [InlineData("admin@example.test")]
+    public void The_password_policy_refuses_what_is_trivially_guessed(string password) =>
+        Assert.NotNull(PasswordPolicy.Problem(password, "admin@example.test"));
+
+    [Fact]
+    public async Task A_weak_first_admin_password_stops_the_start_with_the_reason()
+    {
+        var failure = await Assert.ThrowsAsync<Latchkey.Server.Data.StartupRefusedException>(
+            () => TestApp.StartAsync(new() { ["Latchkey:Bootstrap:AdminPassword"] = "aaaaaaaaaaaa" }));
+        Assert.Contains("too easy to guess", failure.Message, StringComparison.Ordinal);
+    }
 }
