@@ -85,16 +85,15 @@ internal sealed class WebhookCredentials(
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
-        var cluster = await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId && c.Name == name, cancellationToken)
-            .ConfigureAwait(false);
-        if (cluster is null)
+        // The right before the name: without clusters:manage no name is looked up, so none is confirmed.
+        if (!await access.HasAsync(caller, Permissions.ClustersManage, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            return (null, NoSuchCluster);
+            return (null, NotAllowed);
         }
 
-        return await access.HasAsync(caller, Permissions.ClustersManage, cancellationToken: cancellationToken).ConfigureAwait(false)
-            ? (cluster, null)
-            : (null, NotAllowed);
+        var cluster = await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId && c.Name == name, cancellationToken)
+            .ConfigureAwait(false);
+        return cluster is null ? (null, NoSuchCluster) : (cluster, null);
     }
 
     /// <summary>A conditional update: only a credential not yet revoked is, so that two revocations change (and audit) it once.</summary>

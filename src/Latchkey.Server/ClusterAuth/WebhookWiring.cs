@@ -24,15 +24,16 @@ internal sealed class WebhookWiring(AccessEvaluator access, WebhookCallers calle
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(caller);
+        // The right before the name: without clusters:manage no name is looked up, so none is confirmed.
+        if (!await access.HasAsync(caller, Permissions.ClustersManage, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            return (null, true);
+        }
+
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId && c.Name == name, cancellationToken).ConfigureAwait(false);
         if (cluster is null)
         {
             return (null, false);
-        }
-
-        if (!await access.HasAsync(caller, Permissions.ClustersManage, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            return (null, true);
         }
 
         var (credential, secret) = callers.Issue(cluster, caller.UserId);

@@ -71,19 +71,21 @@ internal sealed class ClusterRegistry(AccessEvaluator access, ChangeFeed changes
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(caller);
+        // The right first, the name second: without clusters:manage every name gets the same answer,
+        // so a member cannot learn which clusters exist by trying to remove them.
+        if (!await access.HasAsync(caller, Permissions.ClustersManage, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            db.AuditEvents.Add(audit.Event(http, "cluster.delete", "denied", caller.Grant, "cluster", Truncate(name)));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return new ClusterChange(null, ClusterRefusal.Forbidden, Message: "Removing clusters needs the org-admin role.");
+        }
+
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId && c.Name == name, cancellationToken).ConfigureAwait(false);
         if (cluster is null)
         {
             db.AuditEvents.Add(audit.Event(http, "cluster.delete", "denied", caller.Grant, "cluster", Truncate(name), "no such cluster"));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return new ClusterChange(null, ClusterRefusal.NotFound);
-        }
-
-        if (!await access.HasAsync(caller, Permissions.ClustersManage, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            db.AuditEvents.Add(audit.Event(http, "cluster.delete", "denied", caller.Grant, "cluster", cluster.Name));
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return new ClusterChange(null, ClusterRefusal.Forbidden, Message: "Removing clusters needs the org-admin role.");
         }
 
         db.Clusters.Remove(cluster);

@@ -39,24 +39,32 @@ internal sealed class TokenScopeRules(AccessEvaluator access)
         var entries = new List<TokenScope>();
         foreach (var text in requested)
         {
-            var (entry, error) = await ParseAsync(db, organization.Id, text?.Trim() ?? "", cancellationToken).ConfigureAwait(false);
+            var (entry, error, named) = await ParseAsync(db, organization.Id, text?.Trim() ?? "", cancellationToken).ConfigureAwait(false);
             if (error is not null)
             {
                 return (null, ("scopes", error));
             }
 
-            if (!await OwnerHoldsAsync(organization.Id, caller.UserId, entry, cancellationToken).ConfigureAwait(false))
+            // A cluster or VPC that does not exist and one the caller holds nothing on get the same
+            // sentence: a scope is no way to learn which names exist.
+            if (named is not null && (entry is null || !await OwnerHoldsAsync(organization.Id, caller.UserId, entry.Value, cancellationToken).ConfigureAwait(false)))
             {
-                return (null, ("scopes", $"'{text}' is wider than your own rights: you do not hold {entry.Permission} "
-                    + (entry.ResourceId is null ? "on the whole organization (name a cluster or VPC you hold it on, if any)." : "there.")));
+                return (null, ("scopes", $"'{text}' names no {named} on which you hold that permission; "
+                    + "a scope can only narrow rights you have ('GET /api/v1/whoami' shows them)."));
             }
 
-            if (caller.Grant.Scopes is { } own && !own.Allows(entry.Permission, entry.ResourceId))
+            if (named is null && !await OwnerHoldsAsync(organization.Id, caller.UserId, entry!.Value, cancellationToken).ConfigureAwait(false))
+            {
+                return (null, ("scopes", $"'{text}' is wider than your own rights: you do not hold {entry.Value.Permission} "
+                    + "on the whole organization (name a cluster or VPC you hold it on, if any)."));
+            }
+
+            if (caller.Grant.Scopes is { } own && !own.Allows(entry!.Value.Permission, entry.Value.ResourceId))
             {
                 return (null, ("scopes", $"'{text}' is wider than the scopes of the token you are using; a token can only make narrower ones."));
             }
 
-            entries.Add(entry);
+            entries.Add(entry!.Value);
         }
 
         var scopes = TokenScopeSet.Of(entries);
@@ -88,11 +96,16 @@ internal sealed class TokenScopeRules(AccessEvaluator access)
             : ("scopes", $"Your organization does not let members mint tokens with {outside.Permission}; allowed: {string.Join(", ", mintable)}.");
     }
 
-    private static async Task<(TokenScope Entry, string? Error)> ParseAsync(LatchkeyDbContext db, Guid organizationId, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// The scope a text names. <c>Named</c> is "cluster" or "VPC" when the text names one, and the
+    /// entry is null when no such name exists in the organization.
+    /// </summary>
+    private static async Task<(TokenScope? Entry, string? Error, string? Named)> ParseAsync(
+        LatchkeyDbContext db, Guid organizationId, string text, CancellationToken cancellationToken)
     {
         if (TokenScopeSet.Grantable.ContainsKey(text))
         {
-            return (new TokenScope(text), null);
+            return (new TokenScope(text), null, null);
         }
 
         var first = text.IndexOf(':', StringComparison.Ordinal);
@@ -100,8 +113,8 @@ internal sealed class TokenScopeRules(AccessEvaluator access)
         var permission = second < 0 ? text : text[..second];
         if (!TokenScopeSet.Grantable.TryGetValue(permission, out var resource))
         {
-            return (default, $"'{text}' is not a scope. Use a permission ({string.Join(", ", TokenScopeSet.Grantable.Keys.Order(StringComparer.Ordinal))}), "
-                + "optionally followed by ':' and a cluster or VPC name, such as clusters:view:prod-1.");
+            return (null, $"'{text}' is not a scope. Use a permission ({string.Join(", ", TokenScopeSet.Grantable.Keys.Order(StringComparer.Ordinal))}), "
+                + "optionally followed by ':' and a cluster or VPC name, such as clusters:view:prod-1.", null);
         }
 
         var name = text[(second + 1)..];
@@ -110,12 +123,12 @@ internal sealed class TokenScopeRules(AccessEvaluator access)
             case ScopeResource.Cluster:
                 var cluster = await db.Clusters.AsNoTracking().Where(c => c.OrganizationId == organizationId && c.Name == name)
                     .Select(c => (Guid?)c.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-                return cluster is { } clusterId ? (new TokenScope(permission, clusterId), null) : (default, $"'{text}' names no cluster of your organization.");
+                return (cluster is { } clusterId ? new TokenScope(permission, clusterId) : null, null, "cluster");
             case ScopeResource.Vpc:
                 var vpc = await ScopeNames.FindVpcAsync(db, organizationId, name, cancellationToken).ConfigureAwait(false);
-                return vpc is { } vpcId ? (new TokenScope(permission, vpcId), null) : (default, $"'{text}' names no VPC of your organization.");
+                return (vpc is { } vpcId ? new TokenScope(permission, vpcId) : null, null, "VPC");
             default:
-                return (default, $"{permission} applies to the whole organization and cannot be narrowed to '{name}'; use '{permission}' alone.");
+                return (null, $"{permission} applies to the whole organization and cannot be narrowed to '{name}'; use '{permission}' alone.", null);
         }
     }
 }
