@@ -90,8 +90,9 @@ public static class LatchkeyHost
         services.AddSingleton<PolicyRegistry>();
         services.AddSingleton<VpcRegistry>();
         services.AddHostedService<WriteBehind>();
+        services.AddSingleton<FeedCurrency>();
         services.AddSingleton<ChangeFeed>();
-        services.AddHostedService<ChangeListener>();
+        services.AddHostedService<ChangeReader>();
 
         services.AddSingleton<FailedAttempts>();
         services.AddSingleton<WebhookCredentialUses>();

@@ -55,6 +55,21 @@ public sealed class LatchkeyOptions
 
     /// <summary>A console session ends this long after sign-in, however active it is.</summary>
     public TimeSpan ConsoleSessionLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// On PostgreSQL, the longest a replica answers from its caches without having confirmed that it
+    /// has read every change committed by the others: past it, every answer comes from the store (or
+    /// is a 503 if the store cannot answer), never a stale 200.
+    /// </summary>
+    public TimeSpan RevocationBound { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Off (zero) by default. When set, a replica that cannot reach the store keeps answering from its
+    /// caches for grants it confirmed current at most this long ago: availability during a database
+    /// outage, paid for with a revocation bound of this length (kube-apiserver's webhook cache makes
+    /// the same trade).
+    /// </summary>
+    public TimeSpan ServeCachedDuringOutage { get; set; } = TimeSpan.Zero;
 }
 
 public sealed class DatabaseOptions

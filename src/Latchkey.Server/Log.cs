@@ -36,13 +36,11 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Warning, "Rejected a request that carried a token in its URL from {Source}")]
     public static partial void TokenInUrl(ILogger logger, string? source);
 
-    [LoggerMessage(12, LogLevel.Warning, "Could not tell other replicas about {Change}; they catch up when their caches expire")]
-    public static partial void ChangeNotSent(ILogger logger, string change, Exception exception);
 
-    [LoggerMessage(13, LogLevel.Warning, "Lost the change feed connection; reconnecting")]
+    [LoggerMessage(13, LogLevel.Warning, "Cannot read the change log; until it can, this replica answers from the store only")]
     public static partial void ChangeFeedInterrupted(ILogger logger, Exception exception);
 
-    [LoggerMessage(14, LogLevel.Information, "Change feed connected again; cached answers were dropped")]
+    [LoggerMessage(14, LogLevel.Information, "Change log readable again; the changes missed meanwhile were applied")]
     public static partial void ChangeFeedResumed(ILogger logger);
 
     [LoggerMessage(40, LogLevel.Information, "Token {TokenId} revoked: {Reason}")]

@@ -16,9 +16,9 @@ internal sealed record WebhookCaller(Guid ClusterId, Guid OrganizationId, string
 /// be a token-guessing oracle.
 /// </summary>
 internal sealed class WebhookCallers(
-    TokenKeyRing keys, IDbContextFactory<LatchkeyDbContext> store, WebhookCredentialUses uses, IOptions<LatchkeyOptions> options, TimeProvider time)
+    TokenKeyRing keys, IDbContextFactory<LatchkeyDbContext> store, WebhookCredentialUses uses, IOptions<LatchkeyOptions> options, TimeProvider time, Data.FeedCurrency currency)
 {
-    private readonly ExpiringCache<TokenDigest, WebhookCaller> cache = new(time, TimeSpan.FromSeconds(60), 10_000);
+    private readonly ExpiringCache<TokenDigest, WebhookCaller> cache = new(time, TimeSpan.FromSeconds(60), 10_000, currency);
 
     private TimeSpan Lifetime => options.Value.WebhookCredentialLifetime;
 

@@ -9,9 +9,9 @@ namespace Latchkey.Server.Iam;
 /// groups or users calls <see cref="Invalidate"/>, so a removed role takes effect on the next
 /// request of this process; the short lifetime bounds staleness for changes made elsewhere.
 /// </summary>
-internal sealed class PolicyCache(IDbContextFactory<LatchkeyDbContext> store, TimeProvider time)
+internal sealed class PolicyCache(IDbContextFactory<LatchkeyDbContext> store, TimeProvider time, Data.FeedCurrency currency)
 {
-    private readonly ExpiringCache<Guid, Entry> entries = new(time, TimeSpan.FromSeconds(30), 100_000);
+    private readonly ExpiringCache<Guid, Entry> entries = new(time, TimeSpan.FromSeconds(30), 100_000, currency);
 
     /// <summary>The policies granted to the user and to every group the user belongs to.</summary>
     public async ValueTask<IReadOnlyList<AccessPolicy>> ForUserAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default) =>

@@ -24,7 +24,7 @@ internal static class MetricsEndpoint
     }
 
     private static async Task<IResult> WriteAsync(HttpContext http, Iam.AccessEvaluator access, LatchkeyMetrics metrics, IDbContextFactory<LatchkeyDbContext> store,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, Data.FeedCurrency currency, CancellationToken cancellationToken)
     {
         if (http.Features.Get<Verification.Caller>() is { } caller && !await access.HasAsync(caller, Iam.Permissions.MetricsRead, cancellationToken: cancellationToken))
         {
@@ -49,6 +49,12 @@ internal static class MetricsEndpoint
 
         var text = new StringBuilder(4096);
         metrics.WriteTo(text, active, expiring);
+        // How far behind the other replicas' changes this one may be (0 on SQLite, where there are no others).
+        var lag = currency.Lag;
+        text.Append("# HELP latchkey_change_log_lag_seconds Time since this replica last confirmed it had read every committed change; its caches answer only while this is within the revocation bound.\n")
+            .Append("# TYPE latchkey_change_log_lag_seconds gauge\n")
+            .Append("latchkey_change_log_lag_seconds ")
+            .Append(lag == TimeSpan.MaxValue ? "+Inf" : lag.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
 }

@@ -11,12 +11,12 @@ namespace Latchkey.Server.Tokens;
 /// checked against the new rules; the short lifetime bounds staleness should a notice be missed.
 /// Entries are untracked and shared: callers read them and never change them.
 /// </summary>
-internal sealed class OrganizationCache(IDbContextFactory<LatchkeyDbContext> store, TimeProvider time)
+internal sealed class OrganizationCache(IDbContextFactory<LatchkeyDbContext> store, TimeProvider time, Data.FeedCurrency currency)
 {
     private static readonly Func<LatchkeyDbContext, Guid, CancellationToken, Task<Organization?>> Find =
         EF.CompileAsyncQuery((LatchkeyDbContext db, Guid id, CancellationToken _) => db.Organizations.AsNoTracking().SingleOrDefault(o => o.Id == id));
 
-    private readonly ExpiringCache<Guid, Organization> entries = new(time, TimeSpan.FromSeconds(30), 10_000);
+    private readonly ExpiringCache<Guid, Organization> entries = new(time, TimeSpan.FromSeconds(30), 10_000, currency);
 
     public async ValueTask<Organization> GetAsync(Guid organizationId, CancellationToken cancellationToken = default)
     {

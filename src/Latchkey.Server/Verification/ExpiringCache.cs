@@ -6,9 +6,11 @@ namespace Latchkey.Server.Verification;
 /// Things read from the store, each trusted for a short time: credentials found by digest (never by
 /// secret text), policies by user, organizations by id. Whatever changes such a thing evicts it
 /// here, so this process never serves a revoked credential or a withdrawn right. A lookup that
-/// started before an eviction cannot put its stale answer back (the generation check).
+/// started before an eviction cannot put its stale answer back (the generation check). An entry is
+/// served only while the replica is current with the others' changes (<see cref="Data.FeedCurrency"/>);
+/// otherwise the owner reads the store again.
 /// </summary>
-internal sealed class ExpiringCache<TKey, T>(TimeProvider time, TimeSpan ttl, int capacity) where TKey : notnull where T : class
+internal sealed class ExpiringCache<TKey, T>(TimeProvider time, TimeSpan ttl, int capacity, Data.FeedCurrency currency) where TKey : notnull where T : class
 {
     private readonly ConcurrentDictionary<TKey, Entry> entries = new();
     private readonly Lock writeLock = new();
@@ -18,7 +20,7 @@ internal sealed class ExpiringCache<TKey, T>(TimeProvider time, TimeSpan ttl, in
 
     public bool TryGet(TKey key, out T value)
     {
-        if (entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.FreshUntil)
+        if (entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.FreshUntil && currency.MayServeCached)
         {
             value = entry.Value;
             return true;

@@ -8,7 +8,7 @@ namespace Latchkey.Server.Verification;
 /// to their owner) and digests the store did not know (a bounded negative cache, so a flood of
 /// well-formed guesses cannot turn into a flood of store lookups).
 /// </summary>
-internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeProvider time)
+internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeProvider time, Data.FeedCurrency currency)
 {
     /// <summary>How long "no such token" is remembered. New tokens cannot be hit by this: their 178 random bits were never presented before.</summary>
     private static readonly TimeSpan UnknownTtl = TimeSpan.FromSeconds(30);
@@ -31,9 +31,9 @@ internal sealed class VerificationCache(IOptions<LatchkeyOptions> options, TimeP
     /// <summary>Whether a token made from another was ever cached: only then does an eviction look for children.</summary>
     private volatile bool holdsChildren;
 
-    public ExpiringCache<TokenDigest, TokenGrant> Valid { get; } = new(time, options.Value.VerificationCacheTtl, options.Value.VerificationCacheCapacity);
+    public ExpiringCache<TokenDigest, TokenGrant> Valid { get; } = new(time, options.Value.VerificationCacheTtl, options.Value.VerificationCacheCapacity, currency);
 
-    public ExpiringCache<TokenDigest, object> UnknownDigests { get; } = new(time, UnknownTtl, 10_000);
+    public ExpiringCache<TokenDigest, object> UnknownDigests { get; } = new(time, UnknownTtl, 10_000, currency);
 
     public long Generation => Valid.Generation;
 
