@@ -52,16 +52,19 @@ namespace Latchkey.Data.Postgres.Migrations
                     EXECUTE FUNCTION latchkey_token_changed();
                 CREATE TRIGGER latchkey_token_delete AFTER DELETE ON "AccessTokens" FOR EACH ROW EXECUTE FUNCTION latchkey_token_changed();
 
-                CREATE FUNCTION latchkey_user_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                -- One row names what changed: the kind (TG_ARGV[0]) and the id in the column TG_ARGV[1].
+                CREATE FUNCTION latchkey_row_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE changed jsonb;
                 BEGIN
-                    PERFORM latchkey_change('user:' || (CASE WHEN TG_OP = 'DELETE' THEN OLD."Id" ELSE NEW."Id" END)::text);
+                    IF TG_OP = 'DELETE' THEN changed := to_jsonb(OLD); ELSE changed := to_jsonb(NEW); END IF;
+                    PERFORM latchkey_change(TG_ARGV[0] || ':' || (changed ->> TG_ARGV[1]));
                     RETURN NULL;
                 END $$;
                 CREATE TRIGGER latchkey_user_update AFTER UPDATE ON "Users" FOR EACH ROW
                     WHEN (OLD."IsActive" IS DISTINCT FROM NEW."IsActive" OR OLD."OrganizationId" IS DISTINCT FROM NEW."OrganizationId"
                         OR OLD."PasswordHash" IS DISTINCT FROM NEW."PasswordHash" OR OLD."Email" IS DISTINCT FROM NEW."Email")
-                    EXECUTE FUNCTION latchkey_user_changed();
-                CREATE TRIGGER latchkey_user_delete AFTER DELETE ON "Users" FOR EACH ROW EXECUTE FUNCTION latchkey_user_changed();
+                    EXECUTE FUNCTION latchkey_row_changed('user', 'Id');
+                CREATE TRIGGER latchkey_user_delete AFTER DELETE ON "Users" FOR EACH ROW EXECUTE FUNCTION latchkey_row_changed('user', 'Id');
 
                 CREATE FUNCTION latchkey_policies_changed() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
@@ -73,29 +76,14 @@ namespace Latchkey.Data.Postgres.Migrations
                 CREATE TRIGGER latchkey_groups AFTER UPDATE OR DELETE ON "Groups" FOR EACH STATEMENT EXECUTE FUNCTION latchkey_policies_changed();
                 CREATE TRIGGER latchkey_vpcs AFTER INSERT OR UPDATE OR DELETE ON "Vpcs" FOR EACH STATEMENT EXECUTE FUNCTION latchkey_policies_changed();
 
-                CREATE FUNCTION latchkey_organization_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    PERFORM latchkey_change('organization:' || (CASE WHEN TG_OP = 'DELETE' THEN OLD."Id" ELSE NEW."Id" END)::text);
-                    RETURN NULL;
-                END $$;
-                CREATE TRIGGER latchkey_organization AFTER UPDATE OR DELETE ON "Organizations" FOR EACH ROW EXECUTE FUNCTION latchkey_organization_changed();
+                CREATE TRIGGER latchkey_organization AFTER UPDATE OR DELETE ON "Organizations" FOR EACH ROW EXECUTE FUNCTION latchkey_row_changed('organization', 'Id');
 
-                CREATE FUNCTION latchkey_cluster_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    PERFORM latchkey_change('cluster:' || (CASE WHEN TG_OP = 'DELETE' THEN OLD."Id" ELSE NEW."Id" END)::text);
-                    RETURN NULL;
-                END $$;
-                CREATE TRIGGER latchkey_cluster AFTER UPDATE OR DELETE ON "Clusters" FOR EACH ROW EXECUTE FUNCTION latchkey_cluster_changed();
+                CREATE TRIGGER latchkey_cluster AFTER UPDATE OR DELETE ON "Clusters" FOR EACH ROW EXECUTE FUNCTION latchkey_row_changed('cluster', 'Id');
 
-                CREATE FUNCTION latchkey_cluster_credential_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    PERFORM latchkey_change('cluster:' || (CASE WHEN TG_OP = 'DELETE' THEN OLD."ClusterId" ELSE NEW."ClusterId" END)::text);
-                    RETURN NULL;
-                END $$;
                 CREATE TRIGGER latchkey_cluster_credential_update AFTER UPDATE ON "ClusterCredentials" FOR EACH ROW
                     WHEN (OLD."RevokedAt" IS DISTINCT FROM NEW."RevokedAt" OR OLD."ExpiresAt" IS DISTINCT FROM NEW."ExpiresAt")
-                    EXECUTE FUNCTION latchkey_cluster_credential_changed();
-                CREATE TRIGGER latchkey_cluster_credential_delete AFTER DELETE ON "ClusterCredentials" FOR EACH ROW EXECUTE FUNCTION latchkey_cluster_credential_changed();
+                    EXECUTE FUNCTION latchkey_row_changed('cluster', 'ClusterId');
+                CREATE TRIGGER latchkey_cluster_credential_delete AFTER DELETE ON "ClusterCredentials" FOR EACH ROW EXECUTE FUNCTION latchkey_row_changed('cluster', 'ClusterId');
                 """);
         }
 
@@ -115,11 +103,8 @@ namespace Latchkey.Data.Postgres.Migrations
                 DROP TRIGGER latchkey_user_update ON "Users";
                 DROP TRIGGER latchkey_token_delete ON "AccessTokens";
                 DROP TRIGGER latchkey_token_update ON "AccessTokens";
-                DROP FUNCTION latchkey_cluster_credential_changed();
-                DROP FUNCTION latchkey_cluster_changed();
-                DROP FUNCTION latchkey_organization_changed();
                 DROP FUNCTION latchkey_policies_changed();
-                DROP FUNCTION latchkey_user_changed();
+                DROP FUNCTION latchkey_row_changed();
                 DROP FUNCTION latchkey_token_changed();
                 DROP FUNCTION latchkey_change(text);
                 DROP TABLE "AccessChanges";

@@ -94,10 +94,10 @@ internal sealed class ChangeReader(
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(5);
     private const int BatchSize = 1000;
 
-    private const string ReadSql = """
+    private static readonly string ReadSql = $"""
         SELECT "Tx"::text, "Id", "Change" FROM "AccessChanges"
         WHERE ("Tx", "Id") > ($1::xid8, $2) AND "Tx" < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY "Tx", "Id" LIMIT 1000
+        ORDER BY "Tx", "Id" LIMIT {BatchSize}
         """;
 
     private readonly SemaphoreSlim wake = new(0, 1);

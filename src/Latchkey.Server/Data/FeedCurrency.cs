@@ -21,8 +21,6 @@ internal sealed class FeedCurrency(IOptions<LatchkeyOptions> options)
     // The start of the last read that saw every committed change; 0 before the first.
     private long confirmedAt;
 
-    public TimeSpan RevocationBound => options.Value.RevocationBound;
-
     /// <summary>How long ago this replica last knew it had every change (zero on SQLite; infinite before the first read).</summary>
     public TimeSpan Lag => alone ? TimeSpan.Zero
         : Interlocked.Read(ref confirmedAt) is var at and not 0 ? Stopwatch.GetElapsedTime(at) : TimeSpan.MaxValue;
@@ -30,18 +28,5 @@ internal sealed class FeedCurrency(IOptions<LatchkeyOptions> options)
     public bool MayServeCached => alone || Lag <= trusted;
 
     /// <summary>A read that started at <paramref name="startedAt"/> (a <see cref="Stopwatch"/> timestamp) saw every change committed before it.</summary>
-    public void Confirm(long startedAt)
-    {
-        var seen = Interlocked.Read(ref confirmedAt);
-        while (startedAt > seen)
-        {
-            var previous = Interlocked.CompareExchange(ref confirmedAt, startedAt, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
-        }
-    }
+    public void Confirm(long startedAt) => Verification.Monotonic.RaiseTo(ref confirmedAt, startedAt);
 }

@@ -158,19 +158,6 @@ internal sealed class UsageRecorder(IDbContextFactory<LatchkeyDbContext> store, 
         public long Value;
         public long Written;
 
-        public void RaiseTo(long ticks)
-        {
-            var current = Volatile.Read(ref Value);
-            while (ticks > current)
-            {
-                var seen = Interlocked.CompareExchange(ref Value, ticks, current);
-                if (seen == current)
-                {
-                    return;
-                }
-
-                current = seen;
-            }
-        }
+        public void RaiseTo(long ticks) => Monotonic.RaiseTo(ref Value, ticks);
     }
 }
