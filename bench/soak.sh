@@ -17,6 +17,7 @@ chmod 0755 "$work"
 server="" churn="" pgdata=""
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
+  set +e
   [ -n "$churn" ] && kill "$churn" 2>/dev/null && wait "$churn" 2>/dev/null
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   [ -n "$pgdata" ] && as_postgres "$pgbin/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1
