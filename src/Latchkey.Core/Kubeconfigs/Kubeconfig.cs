@@ -49,6 +49,7 @@ public sealed class Kubeconfig
         var stream = new YamlStream();
         try
         {
+            YamlLimits.Check(text, source);
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -60,6 +61,11 @@ public sealed class Kubeconfig
         {
             // The scanner reports some unterminated flow collections this way, without a position.
             throw new KubeconfigException($"{source} is not valid YAML (an unclosed [ or {{, or a stray character).", e);
+        }
+        catch (ArgumentException e) when (e.ParamName == "parser")
+        {
+            // The node builder meets some events it has no node for this way; an empty mapping key ("- : name") is one.
+            throw new KubeconfigException($"{source} is not a valid kubeconfig: it has a YAML node that is not a value, such as an empty mapping key.", e);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: var v } && YamlNodes.IsNull(v))
@@ -91,7 +97,8 @@ public sealed class Kubeconfig
         return config;
     }
 
-    public string ToYaml() => YamlNodes.Write(root);
+    /// <summary>The file's text; a <see cref="KubeconfigException"/> when it would be too long to read back.</summary>
+    public string ToYaml() => YamlLimits.CheckWritten(YamlNodes.Write(root));
 
     public string? CurrentContext
     {
@@ -166,11 +173,18 @@ public sealed class Kubeconfig
             case YamlScalarNode { Value: var nothing } when YamlNodes.IsNull(nothing):
                 return;
             case YamlSequenceNode list:
+                var names = new HashSet<string>(StringComparer.Ordinal);
                 for (var i = 0; i < list.Children.Count; i++)
                 {
-                    if (list.Children[i] is not YamlMappingNode item || YamlNodes.GetString(item, "name") is null)
+                    if (list.Children[i] is not YamlMappingNode item || YamlNodes.GetString(item, "name") is not { } name)
                     {
                         throw new KubeconfigException($"{source} is not a valid kubeconfig: entry {i + 1} of '{key}' has no name.");
+                    }
+
+                    // kubectl refuses such a file too; a merge could not say which of the two an entry matches.
+                    if (!names.Add(name))
+                    {
+                        throw new KubeconfigException($"{source} is not a valid kubeconfig: '{key}' has two entries named '{name}'.");
                     }
                 }
 

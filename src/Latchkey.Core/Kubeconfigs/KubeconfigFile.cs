@@ -59,12 +59,13 @@ public static class KubeconfigFile
             return result;
         }
 
+        var written = Encoding.UTF8.GetBytes(config.ToYaml());
         if (before is not null)
         {
             WriteAtomically(target + ".bak", before);
         }
 
-        WriteAtomically(target, Encoding.UTF8.GetBytes(config.ToYaml()));
+        WriteAtomically(target, written);
         return result;
     }
 

@@ -15,7 +15,10 @@ internal sealed record TokenReview(
 
 internal sealed record TokenReviewSpec(
     [property: JsonPropertyName("token")] string? Token,
-    [property: JsonPropertyName("audiences")] IReadOnlyList<string>? Audiences);
+    [property: JsonPropertyName("audiences")] IReadOnlyList<string>? Audiences) : IJsonOnDeserialized
+{
+    void IJsonOnDeserialized.OnDeserialized() => ReviewJson.RefuseNullItems(Audiences, "spec.audiences");
+}
 
 internal sealed record TokenReviewStatus(
     [property: JsonPropertyName("authenticated")] bool Authenticated,
@@ -43,7 +46,19 @@ internal sealed record SubjectAccessReviewSpec(
     [property: JsonPropertyName("uid")] string? Uid,
     [property: JsonPropertyName("groups")] IReadOnlyList<string>? Groups,
     [property: JsonPropertyName("group")] IReadOnlyList<string>? Group,
-    [property: JsonPropertyName("extra")] IReadOnlyDictionary<string, IReadOnlyList<string>>? Extra = null);
+    [property: JsonPropertyName("extra")] IReadOnlyDictionary<string, IReadOnlyList<string>>? Extra = null) : IJsonOnDeserialized
+{
+    void IJsonOnDeserialized.OnDeserialized()
+    {
+        ReviewJson.RefuseNullItems(Groups, "spec.groups");
+        ReviewJson.RefuseNullItems(Group, "spec.group");
+        // A null list is Go's nil slice (no values), as the API server may send it; a null item is nothing the API server sends.
+        foreach (var (key, values) in Extra ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            ReviewJson.RefuseNullItems(values, $"spec.extra[\"{key}\"]");
+        }
+    }
+}
 
 internal sealed record ResourceAttributes(
     [property: JsonPropertyName("namespace")] string? Namespace,
@@ -72,4 +87,16 @@ internal static class ReviewJson
         // {"token": "a", "token": "b"}: which one a parser keeps differs between parsers, so neither is trusted.
         AllowDuplicateProperties = false,
     };
+
+    /// <summary>
+    /// Nullable annotations say nothing about list items, so <c>[null]</c> would reach the decision
+    /// as a null string: refused here as the malformed review it is.
+    /// </summary>
+    public static void RefuseNullItems(IReadOnlyList<string>? values, string field)
+    {
+        if (values is not null && values.Contains(null!))
+        {
+            throw new JsonException($"{field} holds a null; it is a list of strings.");
+        }
+    }
 }

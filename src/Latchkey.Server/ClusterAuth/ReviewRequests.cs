@@ -52,7 +52,7 @@ internal static class ReviewRequests
         T? review;
         try
         {
-            review = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, ReviewJson.Options, http.RequestAborted).ConfigureAwait(false);
+            review = await DeserializeAsync<T>(http.Request.Body, http.RequestAborted).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -65,6 +65,10 @@ internal static class ReviewRequests
 
         return (caller, review, null);
     }
+
+    /// <summary>The review in a body, or a <see cref="JsonException"/> for anything that is not one (also what the fuzzer calls).</summary>
+    public static ValueTask<T?> DeserializeAsync<T>(Stream body, CancellationToken cancellationToken) where T : class =>
+        JsonSerializer.DeserializeAsync<T>(body, ReviewJson.Options, cancellationToken);
 
     public static IResult? CheckType(string? apiVersion, string? kind, string group, string version, string expectedKind, bool hasSpec)
     {

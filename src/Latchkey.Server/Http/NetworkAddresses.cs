@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -13,6 +14,7 @@ namespace Latchkey.Server.Http;
 internal static class NetworkAddresses
 {
     private const string Example = "such as 10.0.0.0/8 or 2001:db8::/32";
+    private static readonly SearchValues<char> AsciiDigits = SearchValues.Create("0123456789");
 
     /// <summary>
     /// A network in CIDR notation: an address as <see cref="TryParseAddress"/> takes it, '/', and a
@@ -38,7 +40,9 @@ internal static class NetworkAddresses
 
         var bits = address!.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
         var prefixText = text.AsSpan(slash + 1);
-        if (prefixText.IsEmpty || (prefixText.Length > 1 && prefixText[0] == '0')
+        // ASCII digits only: int.TryParse alone takes trailing NULs ("/8\0"), which a reader does not see.
+        if (prefixText.IsEmpty || prefixText.Length > 3 || (prefixText.Length > 1 && prefixText[0] == '0')
+            || prefixText.ContainsAnyExcept(AsciiDigits)
             || !int.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > bits)
         {
             error = $"'{text}' is not a network in CIDR notation, {Example}: the prefix length of an {(bits == 32 ? "IPv4" : "IPv6")} network is 0 to {bits}.";

@@ -103,6 +103,24 @@ public class SubjectAccessReviewTests
         Assert.True(answer.GetProperty("status").GetProperty("allowed").GetBoolean());
     }
 
+    [Theory]
+    [InlineData("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", "\"verb\":\"get\"},\"user\":\"jane\",\"extra\":{\"latchkey.io/token-id\":[null]}")]
+    [InlineData("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", "\"verb\":\"get\"},\"user\":\"jane\",\"groups\":[null]")]
+    [InlineData("authentication.k8s.io", "tokenreviews", "TokenReview", "\"token\":\"x\",\"audiences\":[null]")]
+    public async Task A_null_in_a_review_list_is_a_malformed_review(string group, string resource, string kind, string spec)
+    {
+        // Found by the review fuzzer: a null token id reached the verifier and answered 500.
+        await using var app = await TestApp.StartAsync();
+        var webhook = await app.AddClusterAsync("prod-1");
+        using var client = app.Client(webhook);
+        var body = $"{{\"apiVersion\":\"{group}/v1\",\"kind\":\"{kind}\",\"spec\":{{" +
+            (kind == "TokenReview" ? spec : "\"resourceAttributes\":{" + spec) + "}}";
+
+        var response = await client.PostAsync($"/apis/{group}/v1/{resource}", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
     private static async Task<string> TokenIdAsync(TestApp app, string token)
     {
         using var client = app.Client(token);

@@ -59,6 +59,9 @@ public class HardeningTests
         { "2001:db8::/129", null },
         { "10.0.0.1/8", null },
         { "::ffff:010.0.0.0/104", null },
+        // Found by the network fuzzer: int.TryParse takes trailing NULs after the prefix length.
+        { "10.0.0.0/8\0", null },
+        { "10.0.0.0/\u0668", null },
     };
 
     [Theory]
