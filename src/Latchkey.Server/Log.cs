@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Information, "Store ready at {Store}")]
     public static partial void StoreReady(ILogger logger, string store);
 
+    [LoggerMessage(15, LogLevel.Warning, "Removed the migration lock a start that was killed left in {Store}; no other process is setting it up")]
+    public static partial void StaleMigrationLockCleared(ILogger logger, string store);
+
     [LoggerMessage(7, LogLevel.Warning, "Created organization '{Slug}' and admin {Email} on first start")]
     public static partial void Bootstrapped(ILogger logger, string slug, string email);
 

@@ -19,10 +19,22 @@ switch (args)
 }
 
 DataFolderMode.RestrictNewFiles();
+
+// Installed before the store is touched: SIGTERM or SIGINT during start-up (systemctl restart, a
+// pod deleted while starting) ends set-up between steps and the process exits 0, instead of the
+// runtime's default of dying wherever it stood. The same token stops the running server.
+using var stopping = new CancellationTokenSource();
+using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+
 var app = LatchkeyHost.Create(args);
 try
 {
-    await app.PrepareStoreAsync();
+    await app.PrepareStoreAsync(stopping.Token);
+    if (!stopping.IsCancellationRequested)
+    {
+        await app.RunAsync(stopping.Token);
+    }
 }
 catch (StartupRefusedException e)
 {
@@ -30,6 +42,15 @@ catch (StartupRefusedException e)
     await Console.Error.WriteLineAsync($"latchkey-server: {e.Message}");
     return ExitCodes.Failure;
 }
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    // Asked to stop while starting: nothing half-done is left (a migration commits or rolls back whole).
+}
 
-await app.RunAsync();
 return 0;
+
+void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+{
+    context.Cancel = true;
+    stopping.Cancel();
+}

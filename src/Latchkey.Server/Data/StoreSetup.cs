@@ -13,7 +13,11 @@ internal static class StoreSetup
 {
     private const long SetupLockKey = 0x4c61_7463_686b_6579; // "Latchkey"
 
-    public static async Task PrepareStoreAsync(this WebApplication app)
+    /// <summary>How long a start waits while another process sets the same SQLite file up (migrations take well under a second).</summary>
+    private static readonly TimeSpan SetupLockPatience = TimeSpan.FromSeconds(60);
+
+    /// <summary>Cancelled (SIGTERM, SIGINT) between steps: a migration already begun finishes or rolls back, and EF releases its lock row.</summary>
+    public static async Task PrepareStoreAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
@@ -29,27 +33,64 @@ internal static class StoreSetup
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
         if (!Store.IsPostgres(settings))
         {
-            await MigrateAndBootstrapAsync(app, db, settings, logger);
+            var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString());
+            var database = file.DataSource;
+            if (file.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory || database is "" or ":memory:")
+            {
+                await MigrateAndBootstrapAsync(app, db, settings, logger, cancellationToken);
+                return;
+            }
+
+            using var setup = await SqliteSetupLock.AcquireAsync(database, SetupLockPatience, cancellationToken);
+            await ClearStaleMigrationLockAsync(db, database, logger, cancellationToken);
+            await MigrateAndBootstrapAsync(app, db, settings, logger, cancellationToken);
             return;
         }
 
         // Replicas that start together: one migrates and bootstraps while the others wait their turn.
-        await db.Database.OpenConnectionAsync();
+        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({SetupLockKey})");
-            await MigrateAndBootstrapAsync(app, db, settings, logger);
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({SetupLockKey})", cancellationToken);
+            await MigrateAndBootstrapAsync(app, db, settings, logger, cancellationToken);
         }
         finally
         {
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({SetupLockKey})");
+            // Released even when start-up was asked to stop: the connection goes back to a pool.
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({SetupLockKey})", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
         }
     }
 
-    private static async Task MigrateAndBootstrapAsync(WebApplication app, LatchkeyDbContext db, LatchkeyOptions settings, ILogger logger)
+    /// <summary>
+    /// Called with <see cref="SqliteSetupLock"/> held: no other process can be migrating this file,
+    /// so a row EF left in its lock table belongs to a start that was killed inside its migrations.
+    /// </summary>
+    private static async Task ClearStaleMigrationLockAsync(LatchkeyDbContext db, string database, ILogger logger, CancellationToken cancellationToken)
     {
-        await db.Database.MigrateAsync();
+        var table = await db.Database.SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'")
+            .SingleAsync(cancellationToken);
+        if (table == 0)
+        {
+            return;
+        }
+
+        var removed = await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsLock\"", cancellationToken);
+        if (removed > 0)
+        {
+            Log.StaleMigrationLockCleared(logger, database);
+        }
+    }
+
+    private static async Task MigrateAndBootstrapAsync(WebApplication app, LatchkeyDbContext db, LatchkeyOptions settings, ILogger logger, CancellationToken cancellationToken)
+    {
+        // Every start used to migrate, and so took EF's migration lock even with nothing to do:
+        // a kill inside that window could leave the lock behind for the next start.
+        if ((await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+
         var dataSource = db.Database.GetDbConnection().DataSource;
         if (!Store.IsPostgres(settings) && !OperatingSystem.IsWindows() && File.Exists(dataSource))
         {
@@ -59,7 +100,7 @@ internal static class StoreSetup
 
         Log.StoreReady(logger, dataSource);
 
-        if (await db.Organizations.AnyAsync())
+        if (await db.Organizations.AnyAsync(cancellationToken))
         {
             return;
         }
@@ -108,7 +149,7 @@ internal static class StoreSetup
             TargetId = admin.Email,
             Detail = "first start: organization and admin created",
         });
-        await db.SaveChangesAsync();
+        await db.SaveChangesAsync(cancellationToken);
         Log.Bootstrapped(logger, organization.Slug, admin.Email);
 
         if (string.IsNullOrEmpty(boot.AdminPassword))

@@ -17,6 +17,22 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> settings)
     {
+        var server = Launch(dataDir, settings);
+        try
+        {
+            await server.WaitReadyAsync();
+            return server;
+        }
+        catch (InvalidOperationException)
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Started and not waited for: for tests that stop it while it starts.</summary>
+    public static ServerProcess Launch(string dataDir, IReadOnlyDictionary<string, string> settings)
+    {
         var port = FreePort.Next();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "latchkey-server.dll"), "--urls", $"http://127.0.0.1:{port}",
             .. settings.Select(s => $"--{s.Key}={s.Value}")])
@@ -35,15 +51,22 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
-        using var probe = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        return new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Polls /readyz for about 30 s; throws when the process exits or never becomes ready.</summary>
+    public async Task WaitReadyAsync()
+    {
+        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 300 && !process.HasExited; attempt++)
         {
             try
             {
                 if ((await probe.GetAsync("/readyz")).IsSuccessStatusCode)
                 {
-                    return server;
+                    return;
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -54,8 +77,27 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        await server.DisposeAsync();
-        throw new InvalidOperationException("the server process did not become ready");
+        throw new InvalidOperationException(process.HasExited ? $"the server process exited with {process.ExitCode} before it became ready" : "the server process did not become ready");
+    }
+
+    /// <summary>SIGTERM, as systemctl stop and Kubernetes send it; returns the exit code, or null if it did not exit within the bound.</summary>
+    public async Task<int?> TerminateAsync(TimeSpan bound)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(bound);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>SIGKILL: no shutdown, no flush, nothing but what was already durable survives.</summary>
