@@ -67,6 +67,7 @@ public static class LatchkeyHost
         services.AddSingleton<LatchkeyMetrics>();
         services.AddSingleton<VerificationCache>();
         services.AddSingleton<LastUsedRecorder>();
+        services.AddSingleton<StoredTokenReader>();
         services.AddSingleton<TokenVerifier>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<TokenCreation>();

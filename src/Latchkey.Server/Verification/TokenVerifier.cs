@@ -18,13 +18,14 @@ internal sealed class TokenVerifier(
     TokenKeyRing keys,
     VerificationCache cache,
     IDbContextFactory<LatchkeyDbContext> store,
+    StoredTokenReader storedTokens,
     LastUsedRecorder lastUsed,
     UsageRecorder usage,
     RotationRetirement rotation,
     LatchkeyMetrics metrics,
     TimeProvider time)
 {
-    private readonly ConcurrentDictionary<TokenDigest, Lazy<Task<Verification>>> inflight = new();
+    private readonly ConcurrentDictionary<TokenDigest, Lookup> inflight = new();
 
     /// <param name="door">Where the token was presented, for the usage counts.</param>
     /// <param name="source">The address the request reached Latchkey from (the client behind a trusted proxy): the allowlist is matched against it.</param>
@@ -161,62 +162,86 @@ internal sealed class TokenVerifier(
         return Verification.Valid(grant);
     }
 
+    /// <summary>
+    /// One store lookup for concurrent misses of one digest. Those who come later await the first
+    /// one's answer without holding a thread (the SQLite provider runs queries synchronously), and
+    /// only join a lookup that began after the cache's last eviction: a request that arrives after
+    /// a revocation never gets an answer read before it.
+    /// </summary>
     private async Task<Verification> LookupOnceAsync(TokenDigest digest, string token)
     {
-        var lookup = inflight.GetOrAdd(digest, d => new Lazy<Task<Verification>>(() => LookupAsync(d, token)));
+        var generation = cache.Generation;
+        if (inflight.TryGetValue(digest, out var running) && running.Generation == generation)
+        {
+            return await running.Answer.Task.ConfigureAwait(false);
+        }
+
+        var mine = new Lookup(generation);
+        inflight[digest] = mine;
         try
         {
-            return await lookup.Value.ConfigureAwait(false);
+            var answer = await LookupAsync(digest, token).ConfigureAwait(false);
+            mine.Answer.SetResult(answer);
+            return answer;
+        }
+        catch (Exception e)
+        {
+            mine.Answer.SetException(e);
+            _ = mine.Answer.Task.Exception; // observed here: the waiters get it, nobody else needs to
+            throw;
         }
         finally
         {
-            inflight.TryRemove(KeyValuePair.Create(digest, lookup));
+            inflight.TryRemove(KeyValuePair.Create(digest, mine));
         }
+    }
+
+    private sealed class Lookup(long generation)
+    {
+        public long Generation { get; } = generation;
+
+        public TaskCompletionSource<Verification> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private async Task<Verification> LookupAsync(TokenDigest digest, string token)
     {
         var generation = cache.Generation;
-        var db = await store.CreateDbContextAsync().ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        var row = await storedTokens.FindByDigestAsync(digest.ToArray(), keys.CurrentKeyId).ConfigureAwait(false);
+        TokenDigest? stored = null;
+        foreach (var (keyId, key) in keys.OlderKeys)
         {
-            var row = await TokenLookup.FindByDigest(db, digest.ToArray(), keys.CurrentKeyId).ConfigureAwait(false);
-            TokenDigest? stored = null;
-            foreach (var (keyId, key) in keys.OlderKeys)
+            if (row is not null)
             {
-                if (row is not null)
-                {
-                    break;
-                }
-
-                var older = TokenDigest.Compute(key, token);
-                row = await TokenLookup.FindByDigest(db, older.ToArray(), keyId).ConfigureAwait(false);
-                stored = row is null ? null : older;
+                break;
             }
 
-            if (row is null)
-            {
-                cache.RememberUnknown(digest);
-                return Verification.Failed(VerificationFailure.Unknown);
-            }
-
-            var judged = TokenLookup.Judge(row, time.GetUtcNow());
-            if (judged.Grant is not { } grant)
-            {
-                return judged;
-            }
-
-            if (stored is { } olderDigest)
-            {
-                // Revocation evicts by the digest in the store: the cache links it to this one.
-                cache.SetStoredUnderOlderKey(digest, olderDigest, grant, generation);
-            }
-            else
-            {
-                cache.Set(digest, grant, generation);
-            }
-
-            return Verification.Valid(grant);
+            var older = TokenDigest.Compute(key, token);
+            row = await storedTokens.FindByDigestAsync(older.ToArray(), keyId).ConfigureAwait(false);
+            stored = row is null ? null : older;
         }
+
+        if (row is null)
+        {
+            cache.RememberUnknown(digest);
+            return Verification.Failed(VerificationFailure.Unknown);
+        }
+
+        var judged = TokenLookup.Judge(row, time.GetUtcNow());
+        if (judged.Grant is not { } grant)
+        {
+            return judged;
+        }
+
+        if (stored is { } olderDigest)
+        {
+            // Revocation evicts by the digest in the store: the cache links it to this one.
+            cache.SetStoredUnderOlderKey(digest, olderDigest, grant, generation);
+        }
+        else
+        {
+            cache.Set(digest, grant, generation);
+        }
+
+        return Verification.Valid(grant);
     }
 }

@@ -10,8 +10,14 @@ public sealed class QueryCounter : DbCommandInterceptor
 
     public int Count => Volatile.Read(ref count);
 
-    /// <summary>Commands that look a token up by its digest: verification's store lookups.</summary>
-    public int TokenLookups => Volatile.Read(ref tokenLookups);
+    /// <summary>
+    /// Commands that look a token up by its digest: verification's store lookups. Verification's own
+    /// prepared lookup does not go through the ORM, so its count comes from <see cref="PreparedLookups"/>.
+    /// </summary>
+    public int TokenLookups => Volatile.Read(ref tokenLookups) + (int)(PreparedLookups?.Invoke() ?? 0);
+
+    /// <summary>Lookups verification sent on its own connections (set by the app once its services exist).</summary>
+    public Func<long>? PreparedLookups { get; set; }
 
     private int tokenLookups;
 
