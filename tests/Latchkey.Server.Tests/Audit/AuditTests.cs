@@ -35,6 +35,50 @@ public class AuditTests
     }
 
     [Fact]
+    public async Task A_revocation_is_in_the_store_and_the_audit_log_as_soon_as_it_is_answered()
+    {
+        // No background writing at all: what is there was committed with the change.
+        await using var app = await TestApp.StartAsync(new() { ["Latchkey:AuditFlushInterval"] = "01:00:00", ["Latchkey:WriteBehindInterval"] = "01:00:00" });
+        var admin = await app.LoginAsync();
+        var created = await app.CreateTokenAsync(admin, new CreateTokenRequest("revoked at once"));
+        using var client = app.Client(admin);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/tokens/{created.Id}")).StatusCode);
+
+        var stored = await AuditQueueProbe.StoredAsync(app, e => e.Action == "token.revoke" && e.TargetId == created.Id);
+        Assert.Equal((1, 1L), stored);
+        var page = await Api.ReadAsync<Page<AuditEventInfo>>(await client.GetAsync("/api/v1/audit?action=token.revoke"));
+        var revoke = Assert.Single(page.Items);
+        Assert.Equal(created.Id, revoke.TargetId);
+        Assert.Equal(1, revoke.Count);
+    }
+
+    [Fact]
+    public async Task Repeated_failures_are_one_event_with_their_count_in_the_audit_log_and_the_export()
+    {
+        await using var app = await TestApp.StartAsync(new() { ["Latchkey:AuditFlushInterval"] = "01:00:00" });
+        var admin = await app.LoginAsync();
+        var created = await app.CreateTokenAsync(admin, new CreateTokenRequest("revoked then used"));
+        using var client = app.Client(admin);
+        await client.DeleteAsync($"/api/v1/tokens/{created.Id}");
+        using (var revoked = app.Client(created.Secret))
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, (await revoked.GetAsync("/api/v1/whoami")).StatusCode);
+            }
+        }
+
+        var page = await Api.ReadAsync<Page<AuditEventInfo>>(await client.GetAsync("/api/v1/audit?action=auth.failed"));
+        var failed = Assert.Single(page.Items);
+        Assert.Equal(7, failed.Count);
+        Assert.Equal(created.Id, failed.TargetId);
+        var export = await client.GetStringAsync("/api/v1/audit/export");
+        Assert.Contains("\"action\":\"auth.failed\"", export, StringComparison.Ordinal);
+        Assert.Contains("\"count\":7", export, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Audit_log_filters_and_pages()
     {
         await using var app = await TestApp.StartAsync();
