@@ -1,6 +1,7 @@
 using System.Net;
 using Latchkey.Core.Contracts;
 using Latchkey.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Latchkey.Server.Tests.Audit;
 
@@ -76,6 +77,22 @@ public class AuditTests
         var export = await client.GetStringAsync("/api/v1/audit/export");
         Assert.Contains("\"action\":\"auth.failed\"", export, StringComparison.Ordinal);
         Assert.Contains("\"count\":7", export, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Webhook_calls_without_a_valid_webhook_credential_are_audited_as_one_failure_with_a_count()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var stranger = app.Client("lk_not_a_webhook_credential");
+        for (var i = 0; i < 5; i++)
+        {
+            var review = new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"x"}}""", System.Text.Encoding.UTF8, "application/json");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.PostAsync("/apis/authentication.k8s.io/v1/tokenreviews", review)).StatusCode);
+        }
+
+        await app.Services.GetRequiredService<Server.Audit.AuditLog>().FlushAsync();
+        var stored = await AuditQueueProbe.StoredAsync(app, e => e.Action == "auth.failed" && e.Detail == "TokenReview without a valid webhook credential");
+        Assert.Equal((1, 5L), stored);
     }
 
     [Fact]
