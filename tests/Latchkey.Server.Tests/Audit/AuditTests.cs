@@ -77,6 +77,9 @@ public class AuditTests
         var export = await client.GetStringAsync("/api/v1/audit/export");
         Assert.Contains("\"action\":\"auth.failed\"", export, StringComparison.Ordinal);
         Assert.Contains("\"count\":7", export, StringComparison.Ordinal);
+        using var console = await ConsoleClient.SignInAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await console.GetAsync("/audit?action=auth.failed")).StatusCode);
+        Assert.Contains("7 times", console.Html, StringComparison.Ordinal);
     }
 
     [Fact]
