@@ -24,4 +24,10 @@ public sealed class AuditEvent
     public string? SourceAddress { get; set; }
     public string? UserAgent { get; set; }
     public string? Detail { get; set; }
+
+    /// <summary>
+    /// How many times this happened: 1 for a change, more for a failure that repeated within one
+    /// write of the audit queue (same source, action, outcome, target and reason); <see cref="Time"/> is the first.
+    /// </summary>
+    public int Count { get; set; } = 1;
 }

@@ -77,6 +77,7 @@ public static class LatchkeyHost
         services.AddSingleton<TokenPolicy>();
         services.AddSingleton<KubeconfigDownload>();
         services.AddSingleton<AuditLog>();
+        services.AddHostedService<AuditWriter>();
         services.AddSingleton<PasswordCheck>();
         services.AddSingleton<PasswordSignIn>();
         services.AddSingleton<Invitations>();
@@ -236,7 +237,7 @@ public static class LatchkeyHost
             }
 
             var audit = http.RequestServices.GetRequiredService<AuditLog>();
-            audit.Enqueue(audit.Event(http, "login", "denied", detail: "too many sign-in attempts from this address"));
+            audit.Tally(audit.Event(http, "login", "denied", detail: "too many sign-in attempts from this address"));
             if (ConsoleSetup.Owns(http.Request.Path))
             {
                 // The console's error page says the same in a page.

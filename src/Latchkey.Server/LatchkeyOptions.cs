@@ -38,8 +38,17 @@ public sealed class LatchkeyOptions
 
     public int VerificationCacheCapacity { get; set; } = 100_000;
 
-    /// <summary>How often last-used times and background audit events are written.</summary>
+    /// <summary>How often last-used times and usage counts are written.</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the collapsed audit events of repeated failures are written: what a kill -9 can lose.</summary>
+    public TimeSpan AuditFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Distinct collapsed audit events (source, action, outcome, target, reason) held in memory while
+    /// they wait to be written; beyond it new ones are dropped and counted.
+    /// </summary>
+    public int AuditQueueCapacity { get; set; } = 10_000;
 
     /// <summary>How often the lifecycle jobs run: rotated tokens' end, idle tokens, old usage counts, ended console sessions.</summary>
     public TimeSpan LifecycleInterval { get; set; } = TimeSpan.FromMinutes(15);

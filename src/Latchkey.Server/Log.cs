@@ -3,10 +3,13 @@ namespace Latchkey.Server;
 /// <summary>Every log message of the server. None takes a secret; tokens appear only by public id.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Warning, "Audit queue full; dropped a {Action} event")]
-    public static partial void AuditEventDropped(ILogger logger, string action);
+    [LoggerMessage(1, LogLevel.Warning, "{Count} audit event(s) dropped: the audit queue was full (the store slow or away, or more distinct failures than Latchkey:AuditQueueCapacity); every drop is counted in latchkey_audit_events_dropped_total, and this line repeats at most once a minute")]
+    public static partial void AuditEventsDropped(ILogger logger, long count);
 
-    [LoggerMessage(2, LogLevel.Error, "Writing last-used times or audit events failed; will retry")]
+    [LoggerMessage(16, LogLevel.Error, "Writing audit events failed; {Waiting} event(s) wait for the next attempt, every second (logged at most once a minute)")]
+    public static partial void AuditWriteFailed(ILogger logger, int waiting, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Error, "Writing last-used times or usage counts failed; will retry")]
     public static partial void WriteBehindFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(3, LogLevel.Information, "Token {TokenId} created for user {UserId}")]

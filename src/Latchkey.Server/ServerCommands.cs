@@ -1,4 +1,7 @@
+using Latchkey.Data;
+using Latchkey.Server.Audit;
 using Latchkey.Server.Verification;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server;
@@ -30,6 +33,20 @@ internal static class ServerCommands
         var id = TokenKeyRing.RotateFile(path);
         System.Console.WriteLine($"New token key {id} is now current in {path}. Tokens made with older keys keep working until they expire.");
         System.Console.WriteLine("Restart the server (every replica sharing this key file) to use it.");
+        try
+        {
+            // A change of the keys every token is digested with is a security event like any other: in the audit log (organization-wide: none).
+            using var db = app.Services.GetRequiredService<IDbContextFactory<LatchkeyDbContext>>().CreateDbContext();
+            db.AuditEvents.Add(app.Services.GetRequiredService<AuditLog>().Event("token-key.rotate", "success", null, "token-key", id,
+                "new key made current in the key file by latchkey-server keys rotate"));
+            db.SaveChanges();
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            System.Console.Error.WriteLine($"error: key {id} is current, but its audit event could not be written to the store: {e.Message}");
+            return 1;
+        }
+
         return 0;
     }
 }

@@ -12,4 +12,5 @@ public sealed record AuditEventInfo(
     string? TargetId,
     string? SourceAddress,
     string? UserAgent,
-    string? Detail);
+    string? Detail,
+    int Count = 1);

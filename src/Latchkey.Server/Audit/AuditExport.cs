@@ -24,7 +24,7 @@ internal static class AuditExport
     {
         ArgumentNullException.ThrowIfNull(e);
         return new AuditEventInfo(e.Id, e.Time, e.Action, e.Outcome,
-            new AuditActor(e.ActorUserId, e.ActorEmail, e.ActorTokenId), e.TargetType, e.TargetId, e.SourceAddress, e.UserAgent, e.Detail);
+            new AuditActor(e.ActorUserId, e.ActorEmail, e.ActorTokenId), e.TargetType, e.TargetId, e.SourceAddress, e.UserAgent, e.Detail, e.Count);
     }
 
     /// <summary>Streams in batches by event id, so a long log never sits in memory at once. Returns the number of lines.</summary>

@@ -1,23 +1,44 @@
-using System.Threading.Channels;
 using Latchkey.Data;
+using Latchkey.Server.Observability;
 using Latchkey.Server.Verification;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server.Audit;
 
 /// <summary>
-/// Builds audit events and writes the ones that have no unit of work of their own (failed
-/// authentication) in the background, in batches. Events that go with a change are added to
-/// that change's <see cref="LatchkeyDbContext"/> instead, so both commit or neither does.
+/// Builds audit events. Events that go with a change are added to that change's
+/// <see cref="LatchkeyDbContext"/>, so both commit before the answer or neither does. Failures
+/// that repeat (throttled sign-ins, failed verifications) are <see cref="Tally">tallied</see>
+/// instead: collapsed in <see cref="AuditQueue"/> and written by <see cref="AuditWriter"/> about
+/// every second. What the queue cannot hold is counted in <c>latchkey_audit_events_dropped_total</c>
+/// and logged at most once a minute, never lost silently.
 /// </summary>
-internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeProvider time, ILogger<AuditLog> logger) : IDisposable
+internal sealed class AuditLog : IDisposable
 {
-    private const int Capacity = 10_000;
+    private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
 
-    private readonly Channel<AuditEvent> queue = Channel.CreateBounded<AuditEvent>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = false });
-
+    private readonly IDbContextFactory<LatchkeyDbContext> store;
+    private readonly LatchkeyMetrics metrics;
+    private readonly TimeProvider time;
+    private readonly ILogger<AuditLog> logger;
+    private readonly AuditQueue queue;
     private readonly SemaphoreSlim flushing = new(1, 1);
+    private readonly Lock reporting = new();
+    private long unreportedDrops;
+    private DateTimeOffset? dropsReported, failureReported;
+
+    public AuditLog(IDbContextFactory<LatchkeyDbContext> store, LatchkeyMetrics metrics, IOptions<LatchkeyOptions> options, TimeProvider time, ILogger<AuditLog> logger)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(options);
+        this.store = store;
+        this.metrics = metrics;
+        this.time = time;
+        this.logger = logger;
+        queue = new AuditQueue(options.Value.AuditQueueCapacity);
+        metrics.ObserveAuditQueueDepth(() => queue.Depth);
+    }
 
     public AuditEvent Event(HttpContext http, string action, string outcome, TokenGrant? actor = null,
         string? targetType = null, string? targetId = null, string? detail = null, Guid? organizationId = null)
@@ -56,19 +77,34 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
 
     public static string? Clip(string? detail) => detail is { Length: > 500 } ? detail[..500] : detail;
 
-    /// <summary>Queues an event to be written soon. Never blocks; when the queue is full the event is dropped and logged.</summary>
-    public void Enqueue(AuditEvent auditEvent)
+    /// <summary>
+    /// Counts a failure that may repeat into the queue, to be written within about a second. Never
+    /// blocks; when the queue is full and holds nothing like it, the event is counted as dropped.
+    /// </summary>
+    public void Tally(AuditEvent auditEvent)
     {
-        if (!queue.Writer.TryWrite(auditEvent))
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        if (queue.Add(auditEvent))
         {
-            Log.AuditEventDropped(logger, auditEvent.Action);
+            return;
         }
+
+        metrics.AuditEventsDropped(auditEvent.Count);
+        lock (reporting)
+        {
+            unreportedDrops += auditEvent.Count;
+        }
+
+        ReportDrops();
     }
 
-    /// <summary>Writes every queued event. Readers of the audit log call this first, so they see what happened.</summary>
+    /// <summary>
+    /// Writes every tallied event. Readers of the audit log call this first, so they see what
+    /// happened. When the store does not take them, they stay queued for the next attempt and this throws.
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (!queue.Reader.TryPeek(out _))
+        if (queue.Depth == 0)
         {
             return;
         }
@@ -76,12 +112,7 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
         await flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var batch = new List<AuditEvent>();
-            while (queue.Reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
+            var batch = queue.Take();
             if (batch.Count == 0)
             {
                 return;
@@ -98,20 +129,54 @@ internal sealed class AuditLog(IDbContextFactory<LatchkeyDbContext> store, TimeP
             }
             catch
             {
-                // Keep the events for the next attempt (the store may be back by then).
-                foreach (var item in batch)
-                {
-                    item.Id = 0;
-                    Enqueue(item);
-                }
-
+                // Kept for the next attempt: the store may be back by then.
+                queue.Return(batch);
                 throw;
             }
+
+            queue.Written(batch);
         }
         finally
         {
             flushing.Release();
         }
+    }
+
+    /// <summary>Logs the drops not logged yet, unless a line went out less than a minute ago (the counter has them all).</summary>
+    public void ReportDrops()
+    {
+        long dropped;
+        lock (reporting)
+        {
+            var now = time.GetUtcNow();
+            if (unreportedDrops == 0 || now - dropsReported < LogEvery)
+            {
+                return;
+            }
+
+            dropped = unreportedDrops;
+            unreportedDrops = 0;
+            dropsReported = now;
+        }
+
+        Log.AuditEventsDropped(logger, dropped);
+    }
+
+    /// <summary>A write that failed: logged at most once a minute, since the writer tries again every second.</summary>
+    public void ReportWriteFailure(Exception exception)
+    {
+        lock (reporting)
+        {
+            var now = time.GetUtcNow();
+            if (now - failureReported < LogEvery)
+            {
+                return;
+            }
+
+            failureReported = now;
+        }
+
+        Log.AuditWriteFailed(logger, queue.Depth, exception);
     }
 
     public void Dispose() => flushing.Dispose();

@@ -26,6 +26,9 @@ internal static class ReviewRequests
         var caller = await callers.AuthenticateAsync(http.Request).ConfigureAwait(false);
         if (caller is null)
         {
+            // Someone who is not a registered cluster knocking at the webhooks: a failure to audit, collapsed like the others.
+            var audit = http.RequestServices.GetRequiredService<Audit.AuditLog>();
+            audit.Tally(audit.Event(http, "auth.failed", "failure", detail: $"{kind} without a valid webhook credential"));
             http.Response.Headers.WWWAuthenticate = "Bearer realm=\"latchkey-webhook\"";
             return (null, null, Problem(StatusCodes.Status401Unauthorized,
                 "Webhook calls need the cluster's webhook credential (see GET /api/v1/clusters/{name}/webhook-config)."));

@@ -44,7 +44,7 @@ internal static class TokenReviewEndpoints
         metrics.Verified("token-review", verdict.Authenticated ? "valid" : "rejected", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!verdict.Authenticated)
         {
-            audit.Enqueue(audit.Event(http, verdict.AuditAction, "failure", targetType: verdict.TokenId is null ? null : "token",
+            audit.Tally(audit.Event(http, verdict.AuditAction, "failure", targetType: verdict.TokenId is null ? null : "token",
                 targetId: verdict.TokenId, detail: $"TokenReview for cluster {cluster!.ClusterName}: {verdict.Error}", organizationId: cluster.OrganizationId));
         }
 

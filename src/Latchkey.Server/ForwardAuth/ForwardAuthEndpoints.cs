@@ -49,12 +49,12 @@ internal static class ForwardAuthEndpoints
             metrics.Verified(MetricsDoor, result.Outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             if (failures.Fail(source))
             {
-                audit.Enqueue(audit.Event(http, "auth.throttled", "denied", detail: "too many failed token uses from this address"));
+                audit.Tally(audit.Event(http, "auth.throttled", "denied", detail: "too many failed token uses from this address"));
             }
 
             if (result.Failure != VerificationFailure.Missing)
             {
-                audit.Enqueue(audit.Event(http, result.AuditAction, "failure", targetType: result.TokenId is null ? null : "token",
+                audit.Tally(audit.Event(http, result.AuditAction, "failure", targetType: result.TokenId is null ? null : "token",
                     targetId: result.TokenId, detail: $"{result.Failure} token at forward-auth", organizationId: result.OrganizationId));
             }
 
@@ -72,7 +72,7 @@ internal static class ForwardAuthEndpoints
         metrics.Verified(MetricsDoor, allowed ? "valid" : "forbidden", System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!allowed)
         {
-            audit.Enqueue(audit.Event(http, "auth.forbidden", "denied", grant, detail: $"forward-auth scope {scope}"));
+            audit.Tally(audit.Event(http, "auth.forbidden", "denied", grant, detail: $"forward-auth scope {scope}"));
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
         }
 

@@ -15,7 +15,8 @@ internal sealed class LatchkeyMetrics
 
     private readonly ConcurrentDictionary<(string Door, string Outcome), Counter> verifications = new();
     private readonly ConcurrentDictionary<string, Histogram> latency = new(StringComparer.Ordinal);
-    private long cacheHits, cacheMisses, tokensCreated, tokensRevoked, storeErrors;
+    private long cacheHits, cacheMisses, tokensCreated, tokensRevoked, storeErrors, auditEventsDropped;
+    private Func<int> auditQueueDepth = () => 0;
 
     public void Verified(string door, string outcome, TimeSpan elapsed)
     {
@@ -32,6 +33,11 @@ internal sealed class LatchkeyMetrics
     public void TokenRevoked() => Interlocked.Increment(ref tokensRevoked);
 
     public void StoreError() => Interlocked.Increment(ref storeErrors);
+
+    public void AuditEventsDropped(int count) => Interlocked.Add(ref auditEventsDropped, count);
+
+    /// <summary>The audit queue reports its depth when scraped, not on every event.</summary>
+    public void ObserveAuditQueueDepth(Func<int> depth) => auditQueueDepth = depth;
 
     public void WriteTo(StringBuilder text, long? activeTokens, long? expiringSoon)
     {
@@ -53,6 +59,8 @@ internal sealed class LatchkeyMetrics
         Single(text, "latchkey_tokens_created_total", "counter", "Tokens created by this process.", Interlocked.Read(ref tokensCreated));
         Single(text, "latchkey_tokens_revoked_total", "counter", "Tokens revoked by this process.", Interlocked.Read(ref tokensRevoked));
         Single(text, "latchkey_store_errors_total", "counter", "Requests answered 503 because the store failed.", Interlocked.Read(ref storeErrors));
+        Single(text, "latchkey_audit_events_dropped_total", "counter", "Audit events of repeated failures that the full audit queue could not keep (each counted, also within a collapsed event).", Interlocked.Read(ref auditEventsDropped));
+        Single(text, "latchkey_audit_queue_depth", "gauge", "Collapsed audit events waiting to be written, or being written.", auditQueueDepth());
         // Left out while the store cannot be asked, rather than reported as a number that is not true.
         if (activeTokens is { } active && expiringSoon is { } expiring)
         {

@@ -49,7 +49,7 @@ internal static class LeakedTokenEndpoints
     public static Task RejectAsync(HttpContext http)
     {
         var audit = http.RequestServices.GetRequiredService<AuditLog>();
-        audit.Enqueue(audit.Event(http, "token.revoke-leaked", "denied", detail: "too many leak reports from this address"));
+        audit.Tally(audit.Event(http, "token.revoke-leaked", "denied", detail: "too many leak reports from this address"));
         return Problems.Write(http, StatusCodes.Status429TooManyRequests, "Too many requests",
             "Too many leak reports from your address. Wait a minute and send the rest; put up to 1,000 tokens in one report.");
     }

@@ -50,7 +50,7 @@ internal sealed class BearerAuthentication(
         {
             if (failures.Fail(source))
             {
-                audit.Enqueue(audit.Event(Context, "auth.throttled", "denied", detail: "too many failed token uses from this address"));
+                audit.Tally(audit.Event(Context, "auth.throttled", "denied", detail: "too many failed token uses from this address"));
             }
 
             var failure = result.Failure.ToString();
@@ -60,7 +60,7 @@ internal sealed class BearerAuthentication(
                 Context.Items[NetworkDeniedKey] = true;
             }
 
-            audit.Enqueue(audit.Event(Context, result.AuditAction, "failure", targetType: result.TokenId is null ? null : "token",
+            audit.Tally(audit.Event(Context, result.AuditAction, "failure", targetType: result.TokenId is null ? null : "token",
                 targetId: result.TokenId, detail: $"{failure} token at {Request.Path}", organizationId: result.OrganizationId));
             return AuthenticateResult.Fail("The bearer token is not valid.");
         }

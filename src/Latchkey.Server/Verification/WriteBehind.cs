@@ -1,10 +1,9 @@
-using Latchkey.Server.Audit;
 using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server.Verification;
 
-/// <summary>Writes batched last-used times, queued audit events and usage counts on a timer, and once more at shutdown.</summary>
-internal sealed class WriteBehind(LastUsedRecorder lastUsed, AuditLog audit, UsageRecorder usage, IOptions<LatchkeyOptions> options, ILogger<WriteBehind> logger)
+/// <summary>Writes batched last-used times and usage counts on a timer, and once more at shutdown.</summary>
+internal sealed class WriteBehind(LastUsedRecorder lastUsed, UsageRecorder usage, IOptions<LatchkeyOptions> options, ILogger<WriteBehind> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -34,7 +33,6 @@ internal sealed class WriteBehind(LastUsedRecorder lastUsed, AuditLog audit, Usa
         try
         {
             await lastUsed.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await audit.FlushAsync(cancellationToken).ConfigureAwait(false);
             await usage.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)

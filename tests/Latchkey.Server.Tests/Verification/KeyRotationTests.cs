@@ -18,11 +18,14 @@ public class KeyRotationTests
         var before = await app.CreateTokenAsync(admin, new CreateTokenRequest("before rotation"));
         var oldKey = app.Services.GetRequiredService<TokenKeyRing>().CurrentKeyId;
 
-        Assert.Equal(0, ServerCommands.RotateKeys([$"--Latchkey:DataDir={app.DataDir}"]));
+        // Run with the server's configuration, as an operator would: the data folder, and the store it audits into.
+        string[] store = TestApp.Provider == "postgres" ? ["--Latchkey:Database:Provider=postgres", $"--Latchkey:Database:ConnectionString={app.ConnectionString}"] : [];
+        Assert.Equal(0, ServerCommands.RotateKeys([$"--Latchkey:DataDir={app.DataDir}", .. store]));
         await app.RestartAsync();
 
         var keys = app.Services.GetRequiredService<TokenKeyRing>();
         Assert.NotEqual(oldKey, keys.CurrentKeyId);
+        Assert.Equal(keys.CurrentKeyId, await app.WithStoreAsync(db => Task.FromResult(db.AuditEvents.Single(e => e.Action == "token-key.rotate").TargetId)));
         Assert.Contains(keys.OlderKeys, k => k.Id == oldKey);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(app.DataDir, TokenKeyRing.FileName)));
 
