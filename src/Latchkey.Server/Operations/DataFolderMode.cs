@@ -49,11 +49,19 @@ internal static partial class DataFolderMode
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static void Narrow(string path, UnixFileMode allowed, List<string> narrowed)
     {
-        var mode = System.IO.File.GetUnixFileMode(path);
-        if ((mode & ~allowed) != 0)
+        try
         {
-            System.IO.File.SetUnixFileMode(path, mode & allowed);
-            narrowed.Add(path);
+            var mode = System.IO.File.GetUnixFileMode(path);
+            if ((mode & ~allowed) != 0)
+            {
+                System.IO.File.SetUnixFileMode(path, mode & allowed);
+                narrowed.Add(path);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Gone between the listing and now (a running server's SQLite removes its -wal and
+            // -shm files when its last connection closes): nothing left to narrow.
         }
     }
 

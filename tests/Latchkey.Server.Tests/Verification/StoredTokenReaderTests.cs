@@ -96,6 +96,41 @@ public class StoredTokenReaderTests
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/v1/whoami")).StatusCode);
     }
 
+    [Fact]
+    public async Task Distinct_tokens_missed_at_once_each_get_their_own_grant_and_unknown_ones_none()
+    {
+        await using var app = await TestApp.StartAsync(new() { ["Latchkey:VerificationCacheTtl"] = "00:00:00" });
+        var login = await app.LoginAsync();
+        var tokens = new List<CreatedToken>();
+        for (var i = 0; i < 40; i++)
+        {
+            tokens.Add(await app.CreateTokenAsync(login, new CreateTokenRequest($"rush {i}")));
+        }
+
+        // A cold cache meeting a rush: every token at once, three times over, with unknown ones among them.
+        var rush = Enumerable.Range(0, 3).SelectMany(_ => tokens.Select(t => (t.Secret, Expected: t.Id)))
+            .Concat(Enumerable.Range(0, 20).Select(_ => (Secret: Core.Tokens.TokenFormat.Generate(), Expected: (string?)null)!))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        var answers = await Task.WhenAll(rush.Select(async r =>
+        {
+            using var client = app.Client(r.Secret);
+            var response = await client.GetAsync("/api/v1/whoami");
+            return (r.Expected, response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+
+        foreach (var (expected, status, body) in answers)
+        {
+            if (expected is null)
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, status);
+                continue;
+            }
+
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Equal(expected, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("token").GetProperty("id").GetString());
+        }
+    }
+
     private static bool Equivalent(object? expected, object? actual) => (expected, actual) switch
     {
         (byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b),

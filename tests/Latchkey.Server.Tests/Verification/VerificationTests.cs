@@ -7,7 +7,7 @@ namespace Latchkey.Server.Tests.Verification;
 
 public class VerificationTests
 {
-    private static readonly Dictionary<string, string?> NoBackgroundWrites = new() { ["Latchkey:WriteBehindInterval"] = "01:00:00" };
+    private static readonly Dictionary<string, string?> NoBackgroundWrites = new() { ["Latchkey:WriteBehindInterval"] = "01:00:00", ["Latchkey:AuditFlushInterval"] = "01:00:00" };
 
     [Fact]
     public async Task Tokens_with_a_bad_checksum_or_shape_are_rejected_without_any_store_query()
