@@ -15,7 +15,7 @@ internal sealed class LatchkeyMetrics
 
     private readonly ConcurrentDictionary<(string Door, string Outcome), Counter> verifications = new();
     private readonly ConcurrentDictionary<string, Histogram> latency = new(StringComparer.Ordinal);
-    private long cacheHits, cacheMisses, tokensCreated, tokensRevoked, storeErrors;
+    private long cacheHits, cacheMisses, tokensCreated, tokensRevoked, storeErrors, prunedTokens, prunedUsage, prunedAudit;
 
     public void Verified(string door, string outcome, TimeSpan elapsed)
     {
@@ -32,6 +32,14 @@ internal sealed class LatchkeyMetrics
     public void TokenRevoked() => Interlocked.Increment(ref tokensRevoked);
 
     public void StoreError() => Interlocked.Increment(ref storeErrors);
+
+    /// <summary>Rows one retention run deleted: tokens, usage rows (days and addresses), audit events.</summary>
+    public void Pruned(int tokens, int usage, int audit)
+    {
+        Interlocked.Add(ref prunedTokens, tokens);
+        Interlocked.Add(ref prunedUsage, usage);
+        Interlocked.Add(ref prunedAudit, audit);
+    }
 
     public void WriteTo(StringBuilder text, long? activeTokens, long? expiringSoon)
     {
@@ -53,6 +61,10 @@ internal sealed class LatchkeyMetrics
         Single(text, "latchkey_tokens_created_total", "counter", "Tokens created by this process.", Interlocked.Read(ref tokensCreated));
         Single(text, "latchkey_tokens_revoked_total", "counter", "Tokens revoked by this process.", Interlocked.Read(ref tokensRevoked));
         Single(text, "latchkey_store_errors_total", "counter", "Requests answered 503 because the store failed.", Interlocked.Read(ref storeErrors));
+        Family(text, "latchkey_retention_pruned_total", "counter", "Rows deleted by retention in this process, by kind (tokens, usage, audit).");
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"audit\"", Interlocked.Read(ref prunedAudit));
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"tokens\"", Interlocked.Read(ref prunedTokens));
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"usage\"", Interlocked.Read(ref prunedUsage));
         // Left out while the store cannot be asked, rather than reported as a number that is not true.
         if (activeTokens is { } active && expiringSoon is { } expiring)
         {
