@@ -149,17 +149,18 @@ internal sealed class Retention(
     private static async Task<int> PruneUsageAsync(LatchkeyDbContext db, DateTimeOffset before, CancellationToken cancellationToken)
     {
         var firstKept = DateOnly.FromDateTime(before.UtcDateTime).AddDays(1);
-        return await InBatchesAsync(() => db.TokenUsageDays.Where(u => u.Day < firstKept).OrderBy(u => u.Day).Take(BatchSize)
+        return await InBatchesAsync(db, () => db.TokenUsageDays.Where(u => u.Day < firstKept).OrderBy(u => u.Day).Take(BatchSize)
                 .ExecuteDeleteAsync(cancellationToken), cancellationToken).ConfigureAwait(false)
-            + await InBatchesAsync(() => db.TokenSources.Where(s => s.LastSeenAt < before).OrderBy(s => s.LastSeenAt).Take(BatchSize)
+            + await InBatchesAsync(db, () => db.TokenSources.Where(s => s.LastSeenAt < before).OrderBy(s => s.LastSeenAt).Take(BatchSize)
                 .ExecuteDeleteAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Oldest first by id, which follows time: each batch reads from the start of the table and stops after one batch.</summary>
     private static Task<int> PruneAuditAsync(LatchkeyDbContext db, DateTimeOffset before, CancellationToken cancellationToken) =>
-        InBatchesAsync(() => db.AuditEvents.Where(e => e.Time < before).OrderBy(e => e.Id).Take(BatchSize).ExecuteDeleteAsync(cancellationToken), cancellationToken);
+        InBatchesAsync(db, () => db.AuditEvents.Where(e => e.Time < before).OrderBy(e => e.Id).Take(BatchSize).ExecuteDeleteAsync(cancellationToken), cancellationToken);
 
-    private static async Task<int> InBatchesAsync(Func<Task<int>> deleteBatch, CancellationToken cancellationToken)
+    /// <summary>Each batch in a transaction of its own, so that on SQLite it waits its turn at the write gate like every other writer.</summary>
+    private static async Task<int> InBatchesAsync(LatchkeyDbContext db, Func<Task<int>> deleteBatch, CancellationToken cancellationToken)
     {
         var total = 0;
         for (var deleted = BatchSize; deleted == BatchSize; total += deleted)
@@ -169,7 +170,12 @@ internal sealed class Retention(
                 await Task.Delay(Pause, cancellationToken).ConfigureAwait(false);
             }
 
-            deleted = await deleteBatch().ConfigureAwait(false);
+            var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                deleted = await deleteBatch().ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return total;
