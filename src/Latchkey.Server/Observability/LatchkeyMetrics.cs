@@ -13,9 +13,12 @@ internal sealed class LatchkeyMetrics
     /// <summary>Upper bounds, in seconds, of the verification latency histogram.</summary>
     private static readonly double[] Buckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1];
 
+    /// <summary>Rows retention deleted in this process, by kind.</summary>
+    private long prunedTokens, prunedUsage, prunedAudit;
+
     private readonly ConcurrentDictionary<(string Door, string Outcome), Counter> verifications = new();
     private readonly ConcurrentDictionary<string, Histogram> latency = new(StringComparer.Ordinal);
-    private long cacheHits, cacheMisses, tokensCreated, tokensRevoked, storeErrors, prunedTokens, prunedUsage, prunedAudit;
+    private long cacheHits, cacheMisses, tokensCreated, tokensRevoked, storeErrors;
 
     public void Verified(string door, string outcome, TimeSpan elapsed)
     {
@@ -27,12 +30,6 @@ internal sealed class LatchkeyMetrics
 
     public void CacheMiss() => Interlocked.Increment(ref cacheMisses);
 
-    public void TokenCreated() => Interlocked.Increment(ref tokensCreated);
-
-    public void TokenRevoked() => Interlocked.Increment(ref tokensRevoked);
-
-    public void StoreError() => Interlocked.Increment(ref storeErrors);
-
     /// <summary>Rows one retention run deleted: tokens, usage rows (days and addresses), audit events.</summary>
     public void Pruned(int tokens, int usage, int audit)
     {
@@ -40,6 +37,12 @@ internal sealed class LatchkeyMetrics
         Interlocked.Add(ref prunedUsage, usage);
         Interlocked.Add(ref prunedAudit, audit);
     }
+
+    public void TokenCreated() => Interlocked.Increment(ref tokensCreated);
+
+    public void TokenRevoked() => Interlocked.Increment(ref tokensRevoked);
+
+    public void StoreError() => Interlocked.Increment(ref storeErrors);
 
     public void WriteTo(StringBuilder text, long? activeTokens, long? expiringSoon)
     {
@@ -61,16 +64,17 @@ internal sealed class LatchkeyMetrics
         Single(text, "latchkey_tokens_created_total", "counter", "Tokens created by this process.", Interlocked.Read(ref tokensCreated));
         Single(text, "latchkey_tokens_revoked_total", "counter", "Tokens revoked by this process.", Interlocked.Read(ref tokensRevoked));
         Single(text, "latchkey_store_errors_total", "counter", "Requests answered 503 because the store failed.", Interlocked.Read(ref storeErrors));
-        Family(text, "latchkey_retention_pruned_total", "counter", "Rows deleted by retention in this process, by kind (tokens, usage, audit).");
-        Sample(text, "latchkey_retention_pruned_total", "kind=\"audit\"", Interlocked.Read(ref prunedAudit));
-        Sample(text, "latchkey_retention_pruned_total", "kind=\"tokens\"", Interlocked.Read(ref prunedTokens));
-        Sample(text, "latchkey_retention_pruned_total", "kind=\"usage\"", Interlocked.Read(ref prunedUsage));
         // Left out while the store cannot be asked, rather than reported as a number that is not true.
         if (activeTokens is { } active && expiringSoon is { } expiring)
         {
             Single(text, "latchkey_tokens_active", "gauge", "Tokens that are neither revoked nor expired (whole store).", active);
             Single(text, "latchkey_tokens_expiring_7d", "gauge", "Active tokens that expire within 7 days (whole store).", expiring);
         }
+
+        Family(text, "latchkey_retention_pruned_total", "counter", "Rows deleted by retention in this process, by kind (tokens, usage, audit).");
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"audit\"", Interlocked.Read(ref prunedAudit));
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"tokens\"", Interlocked.Read(ref prunedTokens));
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"usage\"", Interlocked.Read(ref prunedUsage));
     }
 
     private static void Family(StringBuilder text, string name, string type, string help) =>
