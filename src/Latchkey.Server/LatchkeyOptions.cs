@@ -42,7 +42,7 @@ public sealed class LatchkeyOptions
     /// <summary>How often last-used times and background audit events are written.</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the lifecycle jobs run: rotated tokens' end, idle tokens, retention, ended console sessions.</summary>
+    /// <summary>How often the lifecycle jobs run: rotated tokens' end, idle tokens, old usage counts, ended console sessions.</summary>
     public TimeSpan LifecycleInterval { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>A console session ends after this long without a request (each request extends it).</summary>
