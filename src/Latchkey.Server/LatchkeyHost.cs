@@ -111,7 +111,7 @@ public static class LatchkeyHost
         services.AddSingleton<TokenRotation>();
         services.AddSingleton<RotationSweep>();
         services.AddSingleton<IdleTokenCleanup>();
-        services.AddSingleton<UsagePruning>();
+        services.AddSingleton<Retention>();
         services.AddSingleton<SessionPruning>();
         services.AddHostedService<LifecycleJobs>();
 

@@ -26,6 +26,7 @@ public sealed class LatchkeyOptions
     public DatabaseOptions Database { get; set; } = new();
     public TokenKeyOptions TokenKeys { get; set; } = new();
     public BootstrapOptions Bootstrap { get; set; } = new();
+    public RetentionOptions Retention { get; set; } = new();
 
     /// <summary>Lifetime of the token that <c>POST /api/v1/login</c> returns (capped by the organization's maximum).</summary>
     public int LoginTokenLifetimeDays { get; set; } = 30;
@@ -79,6 +80,37 @@ public sealed class LatchkeyOptions
     /// the same trade).
     /// </summary>
     public TimeSpan ServeCachedDuringOutage { get; set; } = TimeSpan.Zero;
+}
+
+/// <summary>
+/// The <c>Latchkey:Retention</c> section: how long what has ended is kept before the lifecycle job
+/// deletes it. The audit export is the way to keep everything for longer.
+/// </summary>
+public sealed class RetentionOptions
+{
+    /// <summary>A token is deleted this long after its end (revocation, a rotation's retirement or expiry, whichever came first).</summary>
+    public TimeSpan Tokens { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>Usage counts per day and the addresses a token was used from are deleted this long after the day (or the last use from there).</summary>
+    public TimeSpan Usage { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>Unset (the default): audit events are kept for ever. Set: they are deleted this long after they happened.</summary>
+    public TimeSpan? Audit { get; set; }
+
+    /// <summary>What is wrong with these settings, in the one line a refused start prints; null when nothing is.</summary>
+    public string? Problem()
+    {
+        foreach (var (name, period) in (ReadOnlySpan<(string, TimeSpan?)>)[("Tokens", Tokens), ("Usage", Usage), ("Audit", Audit)])
+        {
+            if (period <= TimeSpan.Zero)
+            {
+                var unset = name == "Audit" ? "leave it unset to keep audit events for ever" : "leave it unset for the default of 90 days";
+                return $"{LatchkeyOptions.Section}:Retention:{name} is {period}; a retention period must be longer than zero (such as 90 for 90 days, or 30.00:00:00), or {unset}.";
+            }
+        }
+
+        return null;
+    }
 }
 
 public sealed class DatabaseOptions

@@ -70,6 +70,9 @@ internal static partial class Log
     [LoggerMessage(46, LogLevel.Information, "Idle tokens: {Warned} owners warned, {Revoked} tokens revoked")]
     public static partial void IdleTokensHandled(ILogger logger, int warned, int revoked);
 
+    [LoggerMessage(47, LogLevel.Information, "Retention pruned {Tokens} tokens, {Usage} usage rows and {Audit} audit events")]
+    public static partial void RetentionPruned(ILogger logger, int tokens, int usage, int audit);
+
     [LoggerMessage(60, LogLevel.Error, "Writing webhook credentials' last use failed; will retry")]
     public static partial void WebhookCredentialUsesFailed(ILogger logger, Exception exception);
 

@@ -22,6 +22,11 @@ internal static class StoreSetup
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StoreSetup).FullName!);
+        // Before the store is touched: a period of zero would delete what should have been kept.
+        if (settings.Retention.Problem() is { } retention)
+        {
+            throw new StartupRefusedException(retention);
+        }
 
         _ = app.Services.GetRequiredService<Operations.DataDirLock>();
 

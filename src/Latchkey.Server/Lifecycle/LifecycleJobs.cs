@@ -3,12 +3,12 @@ using Microsoft.Extensions.Options;
 namespace Latchkey.Server.Lifecycle;
 
 /// <summary>
-/// Runs the token and console session lifecycle jobs every <see cref="LatchkeyOptions.LifecycleInterval"/> on every
+/// Runs the token and console session lifecycle jobs and retention every <see cref="LatchkeyOptions.LifecycleInterval"/> on every
 /// replica; each job is safe to run on several at once. A failed run is logged and tried again
 /// at the next tick.
 /// </summary>
 internal sealed class LifecycleJobs(
-    RotationSweep rotations, IdleTokenCleanup idle, UsagePruning usage, SessionPruning sessions, IOptions<LatchkeyOptions> options, ILogger<LifecycleJobs> logger)
+    RotationSweep rotations, IdleTokenCleanup idle, Retention retention, SessionPruning sessions, IOptions<LatchkeyOptions> options, ILogger<LifecycleJobs> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -20,7 +20,7 @@ internal sealed class LifecycleJobs(
             {
                 await RunAsync("rotation sweep", rotations.RunOnceAsync, stoppingToken).ConfigureAwait(false);
                 await RunAsync("idle tokens", async c => await idle.RunOnceAsync(c).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
-                await RunAsync("usage pruning", usage.RunOnceAsync, stoppingToken).ConfigureAwait(false);
+                await RunAsync("retention", retention.RunOnceAsync, stoppingToken).ConfigureAwait(false);
                 await RunAsync("console session pruning", sessions.RunOnceAsync, stoppingToken).ConfigureAwait(false);
             }
         }

@@ -13,6 +13,9 @@ internal sealed class LatchkeyMetrics
     /// <summary>Upper bounds, in seconds, of the verification latency histogram.</summary>
     private static readonly double[] Buckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1];
 
+    /// <summary>Rows retention deleted in this process, by kind.</summary>
+    private long prunedTokens, prunedUsage, prunedAudit;
+
     private readonly ConcurrentDictionary<(string Door, string Outcome), Counter> verifications = new();
     private readonly ConcurrentDictionary<string, Histogram> latency = new(StringComparer.Ordinal);
     private long cacheHits, cacheMisses, tokensCreated, tokensRevoked, storeErrors, auditEventsDropped;
@@ -27,6 +30,14 @@ internal sealed class LatchkeyMetrics
     public void CacheHit() => Interlocked.Increment(ref cacheHits);
 
     public void CacheMiss() => Interlocked.Increment(ref cacheMisses);
+
+    /// <summary>Rows one retention run deleted: tokens, usage rows (days and addresses), audit events.</summary>
+    public void Pruned(int tokens, int usage, int audit)
+    {
+        Interlocked.Add(ref prunedTokens, tokens);
+        Interlocked.Add(ref prunedUsage, usage);
+        Interlocked.Add(ref prunedAudit, audit);
+    }
 
     public void TokenCreated() => Interlocked.Increment(ref tokensCreated);
 
@@ -67,6 +78,11 @@ internal sealed class LatchkeyMetrics
             Single(text, "latchkey_tokens_active", "gauge", "Tokens that are neither revoked nor expired (whole store).", active);
             Single(text, "latchkey_tokens_expiring_7d", "gauge", "Active tokens that expire within 7 days (whole store).", expiring);
         }
+
+        Family(text, "latchkey_retention_pruned_total", "counter", "Rows deleted by retention in this process, by kind (tokens, usage, audit).");
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"audit\"", Interlocked.Read(ref prunedAudit));
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"tokens\"", Interlocked.Read(ref prunedTokens));
+        Sample(text, "latchkey_retention_pruned_total", "kind=\"usage\"", Interlocked.Read(ref prunedUsage));
     }
 
     private static void Family(StringBuilder text, string name, string type, string help) =>

@@ -18,7 +18,7 @@ internal static class MetricsEndpoint
     {
         var anonymous = app.ServiceProvider.GetRequiredService<IConfiguration>().GetValue(AllowAnonymousSetting, false);
         var metrics = app.MapGet("/metrics", WriteAsync).WithTags("Health")
-            .WithSummary("Prometheus metrics (a bearer token with metrics:read): verifications by door and outcome, latency, cache, tokens, store errors.");
+            .WithSummary("Prometheus metrics (a bearer token with metrics:read): verifications by door and outcome, latency, cache, tokens, store errors, retention, and the process and .NET runtime (memory, CPU, descriptors, threads, GC, thread pool, lock contention).");
         _ = anonymous ? metrics.AllowAnonymous() : metrics.RequireAuthorization();
         return app;
     }
@@ -55,6 +55,7 @@ internal static class MetricsEndpoint
             .Append("# TYPE latchkey_change_log_lag_seconds gauge\n")
             .Append("latchkey_change_log_lag_seconds ")
             .Append(lag == TimeSpan.MaxValue ? "+Inf" : lag.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        RuntimeMetrics.WriteTo(text);
         return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
 }

@@ -18,6 +18,20 @@ internal static class LiveTokens
     /// <summary>Ended by a person or by Latchkey (revoked, or a rotation's grace is over), as opposed to expired.</summary>
     public static Expression<Func<AccessToken, bool>> EndedAt(DateTimeOffset now) => t => t.RevokedAt != null || t.RetiresAt <= now;
 
+    /// <summary>
+    /// Ended at or before <paramref name="moment"/>: revoked, retired after a rotation, or expired by
+    /// then, whichever came first. What retention counts a token's end from.
+    /// </summary>
+    public static Expression<Func<AccessToken, bool>> EndedBy(DateTimeOffset moment) =>
+        t => (t.RevokedAt != null && t.RevokedAt <= moment) || (t.RetiresAt != null && t.RetiresAt <= moment) || (t.ExpiresAt != null && t.ExpiresAt <= moment);
+
+    /// <summary>The opposite of <see cref="EndedBy"/>: still live at that moment, or ended only later.</summary>
+    public static Expression<Func<AccessToken, bool>> NotEndedBy(DateTimeOffset moment)
+    {
+        var ended = EndedBy(moment);
+        return Expression.Lambda<Func<AccessToken, bool>>(Expression.Not(ended.Body), ended.Parameters);
+    }
+
     public static bool IsLive(this AccessToken token, DateTimeOffset now) => !token.IsEnded(now) && !(token.ExpiresAt <= now);
 
     public static bool IsEnded(this AccessToken token, DateTimeOffset now) => token.RevokedAt is not null || token.RetiresAt <= now;

@@ -110,8 +110,8 @@ public class UsageTests
             return await db.SaveChangesAsync();
         });
 
-        Assert.Equal(2, await app.Services.GetRequiredService<UsagePruning>().RunOnceAsync());
-        Assert.Equal(0, await app.Services.GetRequiredService<UsagePruning>().RunOnceAsync());
+        Assert.Equal(2, (await RetentionTests.RunAsync(app)).Usage);
+        Assert.Equal(0, (await RetentionTests.RunAsync(app)).Usage);
         Assert.Equal([(today.AddDays(-89), "api", 6L), (today, "kubernetes", 7L)], await RowsAsync(app, "t1"));
         Assert.Equal("192.0.2.2", Assert.Single(await app.WithStoreAsync(db => db.TokenSources.ToListAsync())).Address);
     }
