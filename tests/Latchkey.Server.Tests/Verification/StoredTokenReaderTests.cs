@@ -108,8 +108,8 @@ public class StoredTokenReaderTests
         }
 
         // A cold cache meeting a rush: every token at once, three times over, with unknown ones among them.
-        var rush = Enumerable.Range(0, 3).SelectMany(_ => tokens.Select(t => (t.Secret, Expected: t.Id)))
-            .Concat(Enumerable.Range(0, 20).Select(_ => (Secret: Core.Tokens.TokenFormat.Generate(), Expected: (string?)null)!))
+        var rush = Enumerable.Range(0, 3).SelectMany(_ => tokens.Select(t => (t.Secret, Expected: (string?)t.Id)))
+            .Concat(Enumerable.Range(0, 20).Select(_ => (Secret: Core.Tokens.TokenFormat.Generate(), Expected: (string?)null)))
             .OrderBy(_ => Random.Shared.Next()).ToList();
         var answers = await Task.WhenAll(rush.Select(async r =>
         {
