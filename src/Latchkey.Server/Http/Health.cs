@@ -27,6 +27,8 @@ internal static class Health
 
         try
         {
+            // A round trip first: SQLite's migration check reads a missing file as "nothing applied yet".
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
             var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
             return pending.Any() ? NotReady(http, logger, "store migrations are pending") : TypedResults.Text("ready");
         }

@@ -76,7 +76,8 @@ internal static class RequestBudget
 
                 metrics.StoreError();
                 Log.RequestOverBudget(logger, http.Request.Method, http.Request.Path, budget.TotalMilliseconds);
-                await AnswerAsync(response, body, StoreFaults.Detail(cause), isPage(http.Request.Path), http.TraceIdentifier).ConfigureAwait(false);
+                await AnswerAsync(response, body, StoreFaults.Detail(cause), isPage(http.Request.Path), http.TraceIdentifier,
+                    HttpProtocol.IsHttp10(http.Request.Protocol) || HttpProtocol.IsHttp11(http.Request.Protocol)).ConfigureAwait(false);
                 // The connection closes after this answer, so nothing waits behind the abandoned work;
                 // that work still ends here, since the request's objects are reused once this returns.
                 await ObserveAsync(work, logger).ConfigureAwait(false);
@@ -90,7 +91,7 @@ internal static class RequestBudget
         });
     }
 
-    private static async Task AnswerAsync(IHttpResponseFeature response, IHttpResponseBodyFeature body, string detail, bool page, string traceId)
+    private static async Task AnswerAsync(IHttpResponseFeature response, IHttpResponseBodyFeature body, string detail, bool page, string traceId, bool closeConnection)
     {
         response.Headers.Clear();
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -100,7 +101,12 @@ internal static class RequestBudget
         headers.ContentType = page ? "text/html; charset=utf-8" : "application/problem+json";
         headers.ContentLength = content.Length;
         headers.RetryAfter = StoreFaults.RetryAfterSeconds;
-        headers.Connection = "close";
+        if (closeConnection)
+        {
+            // HTTP/2 and 3 have no such header: their other streams carry on meanwhile anyway.
+            headers.Connection = "close";
+        }
+
         // The answer's own: the request's code set its headers on a response it no longer has.
         headers.CacheControl = "no-store";
         headers.XContentTypeOptions = "nosniff";

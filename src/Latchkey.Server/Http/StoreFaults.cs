@@ -48,7 +48,8 @@ internal static class StoreFaults
                 case SqliteException { SqliteErrorCode: SqliteCantOpen }:
                 case Npgsql.NpgsqlException when e.InnerException is SocketException or IOException:
                 case Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.AdminShutdown or Npgsql.PostgresErrorCodes.CannotConnectNow
-                    or Npgsql.PostgresErrorCodes.InvalidCatalogName or Npgsql.PostgresErrorCodes.TooManyConnections }:
+                    or Npgsql.PostgresErrorCodes.InvalidCatalogName or Npgsql.PostgresErrorCodes.TooManyConnections
+                    or Npgsql.PostgresErrorCodes.ObjectNotInPrerequisiteState }: // "database is not accepting connections"
                     return Unreachable;
             }
         }

@@ -41,7 +41,7 @@ public class StoreHangTests
         // Neither token has been seen by the replica: each must be looked up.
         var token = await a.CreateTokenAsync(admin, new CreateTokenRequest("never used on b"));
         var other = await a.CreateTokenAsync(admin, new CreateTokenRequest("nor this one"));
-        using var console = await ConsoleClient.SignInAsync(b);
+        using var console = await WarmAsync(() => ConsoleClient.SignInAsync(b));
 
         network.Stall();
         try
@@ -94,7 +94,7 @@ public class StoreHangTests
     public async Task With_the_SQLite_write_lock_held_elsewhere_login_and_token_creation_answer_503_locked_and_change_nothing()
     {
         await using var app = await TestApp.StartAsync(new() { ["Latchkey:WriteBehindInterval"] = "01:00:00", ["Latchkey:RequestBudget"] = Budget });
-        var admin = await app.LoginAsync();
+        var admin = await WarmAsync(() => app.LoginAsync());
         var before = await CountsAsync(app);
 
         await using (var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.DataDir, "latchkey.db")};Pooling=false"))
@@ -127,12 +127,32 @@ public class StoreHangTests
         // A restart waits for the work those requests left behind: whatever it was going to write, it has by now.
         await app.RestartAsync();
         Assert.Equal(before, await CountsAsync(app));
-        Assert.Equal(HttpStatusCode.Created, (await Send(app.Client(), HttpMethod.Post, "/api/v1/tokens", admin, """{"name":"after the lock"}""")).StatusCode);
+        await WarmAsync(async () => (await Send(app.Client(), HttpMethod.Post, "/api/v1/tokens", admin, """{"name":"after the lock"}""")).EnsureSuccessStatusCode());
     }
 
     private static Task<(int Tokens, int Events)> CountsAsync(TestApp app) =>
         app.WithStoreAsync(async db => (await db.AccessTokens.CountAsync(), await db.AuditEvents.CountAsync()));
 #endif
+
+    /// <summary>
+    /// Set-up, and the check that service is back: a cold app on a loaded test machine can take longer
+    /// than the 2 s budget for its first requests (compiling queries), so these are asked again, for at most 30 s.
+    /// </summary>
+    private static async Task<T> WarmAsync<T>(Func<Task<T>> step)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await step();
+            }
+            catch (Exception e) when (e is HttpRequestException or Xunit.Sdk.TrueException && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                // 503 at the budget: once more, warmer.
+            }
+        }
+    }
 
     internal static async Task AssertUnavailableAsync(HttpResponseMessage answer, string door, string cause)
     {
