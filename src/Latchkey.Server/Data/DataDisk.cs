@@ -11,8 +11,6 @@ internal static class DataDisk
     public const long MinimumFreeBytes = 1024 * 1024;
 
     private const string ProbeFileName = ".write-probe";
-    private const int NoSpaceLeft = 28;
-    private const int ReadOnlyFileSystem = 30;
 
     /// <summary>Why the data folder's disk cannot take writes, or null.</summary>
     public static string? Problem(string dataDir)
@@ -20,7 +18,7 @@ internal static class DataDisk
         try
         {
             var free = new DriveInfo(dataDir).AvailableFreeSpace;
-            return free < MinimumFreeBytes ? $"{Http.StoreFaults.DiskFull} ({free / 1024} KiB free under {dataDir})" : null;
+            return free < MinimumFreeBytes ? $"{StoreFaults.DiskFull} ({free / 1024} KiB free under {dataDir})" : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -47,8 +45,8 @@ internal static class DataDisk
             var reason = e switch
             {
                 UnauthorizedAccessException => "permission denied",
-                IOException { HResult: ReadOnlyFileSystem } => "the file system is read-only",
-                IOException { HResult: NoSpaceLeft } => "the disk is full",
+                IOException { HResult: StoreFaults.ReadOnlyFileSystem } => "the file system is read-only",
+                IOException { HResult: StoreFaults.NoSpaceLeft } => "the disk is full",
                 _ => e.Message,
             };
             TryDelete(probe);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Latchkey.Server.Data;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;

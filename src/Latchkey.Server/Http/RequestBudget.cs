@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Latchkey.Server.Data;
 using Latchkey.Server.Observability;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ internal static class RequestBudget
             return app;
         }
 
-        var cause = StoreFaults.OverBudget(Data.Store.IsPostgres(settings), budget);
+        var cause = StoreFaults.OverBudget(Store.IsPostgres(settings), budget);
         var metrics = app.ApplicationServices.GetRequiredService<LatchkeyMetrics>();
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RequestBudget).FullName!);
         return app.Use(async (http, next) =>

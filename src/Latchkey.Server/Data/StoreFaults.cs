@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 
-namespace Latchkey.Server.Http;
+namespace Latchkey.Server.Data;
 
 /// <summary>
 /// Why the store could not answer, in words an operator acts on: every 503 of every door, and
@@ -23,8 +23,10 @@ internal static class StoreFaults
     private const int SqliteReadOnly = 8;
     private const int SqliteFull = 13;
     private const int SqliteCantOpen = 14;
-    private const int NoSpaceLeft = 28;
-    private const int ReadOnlyFileSystem = 30;
+
+    /// <summary>ENOSPC and EROFS: what an <see cref="IOException"/> carries as its HResult on Linux.</summary>
+    internal const int NoSpaceLeft = 28;
+    internal const int ReadOnlyFileSystem = 30;
 
     /// <summary>The cause of a store fault, or null when the exception is not one.</summary>
     public static string? Cause(Exception exception)
