@@ -12,6 +12,12 @@ public static class PostgresStore
     /// <summary>How many connections one replica opens at most when the operator has not said.</summary>
     public const int DefaultMaxPoolSize = 20;
 
+    /// <summary>Seconds to open a connection when the operator has not said (Npgsql's own default is 15).</summary>
+    public const int DefaultConnectTimeout = 3;
+
+    /// <summary>Seconds a command may wait for the server when the operator has not said (Npgsql's own default is 30).</summary>
+    public const int DefaultCommandTimeout = 5;
+
     /// <summary>
     /// Changes saved together go as one batch however few they are (<c>MinBatchSize(1)</c>): one
     /// round trip, and without an explicit transaction still all or nothing, since PostgreSQL runs
@@ -33,6 +39,11 @@ public static class PostgresStore
     /// instead of as many PostgreSQL backends fighting over the database's cores (on two cores,
     /// creation at 64 concurrent clients went from 1,540/s with a p99 of 770 ms to 2,650/s and
     /// 54 ms), and four replicas still fit in PostgreSQL's default <c>max_connections</c> of 100.
+    /// Connections open within <see cref="DefaultConnectTimeout"/> seconds and commands answer within
+    /// <see cref="DefaultCommandTimeout"/> (<c>Timeout</c>, <c>Command Timeout</c>): a database behind
+    /// a stalled network then frees the connections and threads of the requests it holds within
+    /// seconds, not the half minute of Npgsql's defaults (each request itself is answered within its
+    /// budget anyway). Latchkey's statements take milliseconds; migrations set their own, longer timeout.
     /// </summary>
     public static string Tuned(string connectionString)
     {
@@ -53,6 +64,16 @@ public static class PostgresStore
         if (!given.Contains("MaximumPoolSize") && !given.Contains("MaxPoolSize"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        if (!given.Contains("Timeout"))
+        {
+            builder.Timeout = DefaultConnectTimeout;
+        }
+
+        if (!given.Contains("CommandTimeout"))
+        {
+            builder.CommandTimeout = DefaultCommandTimeout;
         }
 
         return builder.ConnectionString;

@@ -63,6 +63,7 @@ public static class LatchkeyHost
         services.Configure<ForwardedHeadersOptions>(o => ConfigureProxies(o, builder.Configuration));
 
         services.AddStore();
+        services.AddServerLimits();
         services.AddSingleton(sp => TokenKeyRing.Create(sp.GetRequiredService<IOptions<LatchkeyOptions>>()));
         services.AddSingleton<LatchkeyMetrics>();
         services.AddSingleton<VerificationCache>();
@@ -136,6 +137,8 @@ public static class LatchkeyHost
         PrepareDataDir(app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Latchkey.Server.DataFolder"));
 
         app.UseForwardedHeaders();
+        // Outside the exception handler: it sees the store faults that surface in time, this the rest.
+        app.UseRequestBudget(ConsoleSetup.Owns);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseConsoleErrorPages();
@@ -252,6 +255,7 @@ public static class LatchkeyHost
 
     private static void PrepareDataDir(LatchkeyOptions settings, ILogger logger)
     {
+        DataDisk.EnsureWritable(settings.DataDir);
         foreach (var path in Operations.DataFolderMode.Tighten(settings.DataDir))
         {
             Log.DataFileNarrowed(logger, path);

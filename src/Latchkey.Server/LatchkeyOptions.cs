@@ -24,6 +24,13 @@ public sealed class LatchkeyOptions
     public bool AllowHttpClusterServers { get; set; }
 
     public DatabaseOptions Database { get; set; } = new();
+    public LimitsOptions Limits { get; set; } = new();
+
+    /// <summary>
+    /// The longest any request waits for the store: past it the answer is a 503 that names the
+    /// cause, at every door and at <c>/readyz</c>. Zero turns the budget off.
+    /// </summary>
+    public TimeSpan RequestBudget { get; set; } = TimeSpan.FromSeconds(2);
     public TokenKeyOptions TokenKeys { get; set; } = new();
     public BootstrapOptions Bootstrap { get; set; } = new();
     public RetentionOptions Retention { get; set; } = new();
@@ -120,6 +127,31 @@ public sealed class DatabaseOptions
 
     /// <summary>Overrides the SQLite file in the data folder.</summary>
     public string? ConnectionString { get; set; }
+}
+
+/// <summary>Kestrel's limits (<c>Latchkey:Limits</c>); Kestrel's own defaults in brackets.</summary>
+public sealed class LimitsOptions
+{
+    /// <summary>Open connections at once; more wait in the listen queue [unlimited].</summary>
+    public long? MaxConnections { get; set; } = 4096;
+
+    /// <summary>Headers per request; more is a 431 [100]. Browsers, kubectl and proxies send well under 30.</summary>
+    public int MaxRequestHeaderCount { get; set; } = 64;
+
+    /// <summary>All headers of a request together, in bytes; more is a 431 [32 KiB].</summary>
+    public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
+
+    /// <summary>The request line (method, path, query), in bytes; more is a 414 [8 KiB].</summary>
+    public int MaxRequestLineSize { get; set; } = 8 * 1024;
+
+    /// <summary>A request body, in bytes, for every route but the webhooks (64 KiB); more is a 413 [about 28.6 MiB].</summary>
+    public long? MaxRequestBodySize { get; set; } = 1024 * 1024;
+
+    /// <summary>How long an idle keep-alive connection stays open [2 min 10 s].</summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long a client may take to send its headers (slow clients hold connections) [30 s].</summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>HMAC keys for token digests. When none are configured, a key file in the data folder is used.</summary>

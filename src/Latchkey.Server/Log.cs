@@ -81,4 +81,13 @@ internal static partial class Log
 
     [LoggerMessage(62, LogLevel.Warning, "{Path} was readable or writable by others; narrowed to the service user alone")]
     public static partial void DataFileNarrowed(ILogger logger, string path);
+
+    [LoggerMessage(70, LogLevel.Warning, "{Method} {Path} got no answer from the store within its budget of {BudgetMs} ms; answered 503")]
+    public static partial void RequestOverBudget(ILogger logger, string method, string path, double budgetMs);
+
+    [LoggerMessage(71, LogLevel.Debug, "The work of a request answered 503 at its budget ended in an error")]
+    public static partial void AbandonedWorkFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(72, LogLevel.Warning, "Not ready: {Cause}")]
+    public static partial void NotReady(ILogger logger, string cause);
 }

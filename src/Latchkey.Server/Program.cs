@@ -27,9 +27,9 @@ using var stopping = new CancellationTokenSource();
 using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
 using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
 
-var app = LatchkeyHost.Create(args);
 try
 {
+    var app = LatchkeyHost.Create(args);
     await app.PrepareStoreAsync(stopping.Token);
     if (!stopping.IsCancellationRequested)
     {

@@ -16,6 +16,12 @@ internal static class StoreSetup
     /// <summary>How long a start waits while another process sets the same SQLite file up (migrations take well under a second).</summary>
     private static readonly TimeSpan SetupLockPatience = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Migrations of a large store, and a replica waiting for another's, outlast the few seconds a
+    /// request's statement gets (<see cref="Latchkey.Data.Postgres.PostgresStore.DefaultCommandTimeout"/>).
+    /// </summary>
+    private static readonly TimeSpan SetupCommandTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>Cancelled (SIGTERM, SIGINT) between steps: a migration already begun finishes or rolls back, and EF releases its lock row.</summary>
     public static async Task PrepareStoreAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
@@ -36,6 +42,7 @@ internal static class StoreSetup
         Store.PrepareFile(settings);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
+        db.Database.SetCommandTimeout(SetupCommandTimeout);
         if (!Store.IsPostgres(settings))
         {
             var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString());

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Latchkey.Server.Data;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;
@@ -36,11 +37,16 @@ internal static class Problems
             StatusCodes.Status404NotFound => "Nothing is at this address. The API lives under /api/v1; see /openapi/v1.json.",
             StatusCodes.Status405MethodNotAllowed => "This address does not accept that HTTP method.",
             StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON ('Content-Type: application/json').",
+            StatusCodes.Status413PayloadTooLarge => TooLarge(context.HttpContext),
             StatusCodes.Status401Unauthorized => "This endpoint needs an access token in the header 'Authorization: Bearer <token>'.",
             StatusCodes.Status403Forbidden => "Your access does not allow this.",
             _ => problem.Title,
         };
     }
+
+    /// <summary>The sentence of a 413: the limit of the endpoint asked (Latchkey:Limits:MaxRequestBodySize, or the webhooks' own).</summary>
+    public static string TooLarge(HttpContext http) =>
+        $"The request body is larger than this endpoint accepts ({ServerLimits.Describe(http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize)}). Nothing was changed.";
 
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No {what} with that name or id exists.");
@@ -59,11 +65,11 @@ internal sealed class ProblemExceptionHandler(Observability.LatchkeyMetrics metr
     {
         var (status, title, detail) = exception switch
         {
-            BadHttpRequestException bad => (bad.StatusCode, "The request is not valid.", DescribeBadRequest(bad)),
+            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Too large" : "The request is not valid.",
+                DescribeBadRequest(bad, httpContext)),
             DbUpdateException { InnerException: var inner } when IsConstraintViolation(inner) => (StatusCodes.Status409Conflict,
                 "Conflict", "Another request changed the same thing at the same time, or the name is taken. Nothing was changed."),
-            _ when IsStoreFault(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
-                "The token store is unavailable. Try again shortly."),
+            _ when StoreFaults.Cause(exception) is { } cause => (StatusCodes.Status503ServiceUnavailable, "Service unavailable", StoreFaults.Detail(cause)),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "Something went wrong on the server; it has been logged."),
         };
 
@@ -71,7 +77,7 @@ internal sealed class ProblemExceptionHandler(Observability.LatchkeyMetrics metr
         {
             Log.StoreUnavailable(logger, exception);
             metrics.StoreError();
-            httpContext.Response.Headers.RetryAfter = "5";
+            httpContext.Response.Headers.RetryAfter = StoreFaults.RetryAfterSeconds;
         }
         else if (status >= 500)
         {
@@ -82,17 +88,14 @@ internal sealed class ProblemExceptionHandler(Observability.LatchkeyMetrics metr
         return true;
     }
 
-    private static bool IsStoreFault(Exception exception) =>
-        exception is DbException or TimeoutException or DbUpdateException
-        || (exception.InnerException is { } inner && IsStoreFault(inner));
-
     private const int SqliteConstraint = 19;
 
     private static bool IsConstraintViolation(Exception? exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteConstraint } || exception is DbException { SqlState: "23505" };
 
-    private static string DescribeBadRequest(BadHttpRequestException bad) => bad.InnerException switch
+    private static string DescribeBadRequest(BadHttpRequestException bad, HttpContext http) => bad.InnerException switch
     {
+        _ when bad.StatusCode == StatusCodes.Status413PayloadTooLarge => Problems.TooLarge(http),
         JsonException json when json.Message.Contains("could not be mapped", StringComparison.Ordinal) =>
             $"The request body has a field this endpoint does not know{At(json)}. Remove it and try again.",
         JsonException json => $"The request body is not valid JSON for this endpoint{At(json)}.",

@@ -28,7 +28,12 @@ public class FailClosedTests
             var review = await Review(cluster, fresh.Secret);
             await Api.AssertProblemAsync(review, HttpStatusCode.ServiceUnavailable);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await user.GetAsync("/auth/verify?scope=metrics:read")).StatusCode);
-            await Api.AssertProblemAsync(await user.GetAsync("/api/v1/whoami"), HttpStatusCode.ServiceUnavailable);
+            var whoami = await Api.AssertProblemAsync(await user.GetAsync("/api/v1/whoami"), HttpStatusCode.ServiceUnavailable);
+            Assert.Contains("the database is unreachable", whoami.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            using var probe = app.Client();
+            var ready = await probe.GetAsync("/readyz");
+            Assert.NotNull(ready.Headers.RetryAfter);
+            Assert.Contains("the database is unreachable", (await Api.AssertProblemAsync(ready, HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
         finally
         {

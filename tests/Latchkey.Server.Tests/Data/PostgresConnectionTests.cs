@@ -28,4 +28,18 @@ public class PostgresConnectionTests
         Assert.Equal(noResetOnClose, tuned.NoResetOnClose);
         Assert.Equal(maxPoolSize, tuned.MaxPoolSize);
     }
+
+    [Fact]
+    public void Connections_and_commands_time_out_within_seconds_unless_the_operator_says_otherwise()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(PostgresStore.Tuned("Host=db.internal;Database=latchkey"));
+        Assert.Equal(PostgresStore.DefaultConnectTimeout, tuned.Timeout);
+        Assert.Equal(PostgresStore.DefaultCommandTimeout, tuned.CommandTimeout);
+
+        // Zero is Npgsql's "wait forever": the operator's choice, kept like any other.
+        var kept = new NpgsqlConnectionStringBuilder(PostgresStore.Tuned("Host=db;Timeout=20;Command Timeout=0"));
+        Assert.Equal(20, kept.Timeout);
+        Assert.Equal(0, kept.CommandTimeout);
+        Assert.Equal(60, new NpgsqlConnectionStringBuilder(PostgresStore.Tuned("Host=db;commandtimeout=60")).CommandTimeout);
+    }
 }

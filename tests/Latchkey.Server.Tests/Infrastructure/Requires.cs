@@ -29,6 +29,15 @@ public static class Requires
         return System.IO.File.Exists(path) ? path : Missing($"{path} is missing (apt-get install chromium)");
     }
 
+    /// <summary>Something the test needs of the machine itself (root, a mount), with the reason it is missing.</summary>
+    public static void Capability(bool present, string reason)
+    {
+        if (!present)
+        {
+            Missing(reason);
+        }
+    }
+
     private static string Missing(string reason)
     {
         if (Environment.GetEnvironmentVariable("LATCHKEY_TEST_REQUIRE_ALL") == "1")

@@ -6,6 +6,7 @@ namespace Latchkey.Server.Tests.Infrastructure;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> errorLines = new();
 
     private ServerProcess(Process process, Uri baseAddress)
     {
@@ -34,8 +35,10 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess Launch(string dataDir, IReadOnlyDictionary<string, string> settings)
     {
         var port = FreePort.Next();
+        // As in TestApp: a loaded test machine is slower than the 2 s budget allows for cold requests.
+        string[] budget = settings.ContainsKey("Latchkey:RequestBudget") ? [] : ["--Latchkey:RequestBudget=00:00:30"];
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "latchkey-server.dll"), "--urls", $"http://127.0.0.1:{port}",
-            .. settings.Select(s => $"--{s.Key}={s.Value}")])
+            .. budget, .. settings.Select(s => $"--{s.Key}={s.Value}")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -47,14 +50,38 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is not null)
+            {
+                server.errorLines.Enqueue(line.Data);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-
-        return new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        return server;
     }
 
     public bool HasExited => process.HasExited;
+
+    /// <summary>What the process wrote to standard error, line by line (complete once it has exited and been waited for).</summary>
+    public IReadOnlyList<string> ErrorLines => [.. errorLines];
+
+    /// <summary>The exit code, or null if the process still runs after <paramref name="bound"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan bound)
+    {
+        using var wait = new CancellationTokenSource(bound);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Polls /readyz for about 30 s; throws when the process exits or never becomes ready.</summary>
     public async Task WaitReadyAsync()

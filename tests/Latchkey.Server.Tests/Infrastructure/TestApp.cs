@@ -86,6 +86,9 @@ public sealed class TestApp : IAsyncDisposable
             settings["Latchkey:PublicCertificateAuthorityData"] = TestCertificate.PemBase64(certificate);
         }
 
+        // A loaded test machine compiles a cold query or hashes a password slower than a production
+        // one: the budget's own tests (Faults/StoreHangTests) set it back to the 2 s default.
+        settings["Latchkey:RequestBudget"] = "00:00:30";
         foreach (var (key, value) in extraSettings ?? [])
         {
             settings[key] = value;
