@@ -47,7 +47,7 @@ internal sealed class StoredTokenReader : IDisposable
     private const int Pumps = 4;
 
     /// <summary>Open connections with the statement prepared, for the next miss. More than this many at once are closed after use.</summary>
-    private const int Kept = 8;
+    private const int Kept = 4;
 
     private readonly ConcurrentBag<Session> idle = [];
     private readonly ConcurrentQueue<Pending> waiting = new();
@@ -229,7 +229,9 @@ internal sealed class StoredTokenReader : IDisposable
             if (connection is SqliteConnection)
             {
                 using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA busy_timeout=5000;";
+                // A kept connection keeps its page cache: 1 MiB each bounds what they hold together
+                // (SQLite's default of 2 MiB a connection grew with the file under churn).
+                pragma.CommandText = "PRAGMA busy_timeout=5000; PRAGMA cache_size=-1024;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 

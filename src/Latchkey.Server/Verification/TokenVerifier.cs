@@ -171,13 +171,21 @@ internal sealed class TokenVerifier(
     private async Task<Verification> LookupOnceAsync(TokenDigest digest, string token)
     {
         var generation = cache.Generation;
-        if (inflight.TryGetValue(digest, out var running) && running.Generation == generation)
+        var mine = new Lookup(generation);
+        while (inflight.GetOrAdd(digest, mine) is var running && running != mine)
         {
-            return await running.Answer.Task.ConfigureAwait(false);
+            if (running.Generation == generation)
+            {
+                return await running.Answer.Task.ConfigureAwait(false);
+            }
+
+            // Begun before an eviction: this request starts its own (the stale one still answers those who joined it).
+            if (inflight.TryUpdate(digest, mine, running))
+            {
+                break;
+            }
         }
 
-        var mine = new Lookup(generation);
-        inflight[digest] = mine;
         try
         {
             var answer = await LookupAsync(digest, token).ConfigureAwait(false);
