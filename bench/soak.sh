@@ -76,9 +76,11 @@ churn=$!
 # errors FILE : non-2xx answers plus socket errors in one wrk output.
 errors() { awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$1"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server/status"; }
+# metric NAME : one series of /metrics, in MiB (where the resident memory goes: the GC heap, SQLite's caches).
+metric() { curl -sf "${auth[@]}" "$base/metrics" | awk -v n="$1" '$1 == n {printf "%.1f", $2 / 1048576}'; }
 
 echo "store $store, $connections connections per door, $duration s ($warmup s warm-up); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%6s %10s %8s %6s %12s %12s %7s\n' "time" "rss MiB" "threads" "fds" "fwd req/s" "review req/s" "errors"
+printf '%6s %10s %9s %10s %8s %6s %12s %12s %7s\n' "time" "rss MiB" "heap MiB" "sqlite MiB" "threads" "fds" "fwd req/s" "review req/s" "errors"
 elapsed=0 warm_rss="" last_rss="" total_errors=0 last_churn=0
 while [ "$elapsed" -lt "$duration" ]; do
   wrk -t1 -c"$connections" -d10s "${auth[@]}" "$base/auth/verify?scope=metrics:read" >"$work/fwd.wrk" &
@@ -93,7 +95,8 @@ while [ "$elapsed" -lt "$duration" ]; do
   rss=$(rss_kib)
   last_rss=$rss
   if [ "$elapsed" -ge "$warmup" ] && [ -z "$warm_rss" ]; then warm_rss=$rss; fi
-  printf '%5ss %10.1f %8s %6s %12s %12s %7s\n' "$elapsed" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" \
+  printf '%5ss %10.1f %9s %10s %8s %6s %12s %12s %7s\n' "$elapsed" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" \
+    "$(metric dotnet_gc_heap_size_bytes)" "$(metric latchkey_sqlite_memory_bytes)" \
     "$(awk '/^Threads/ {print $2}' "/proc/$server/status")" "$(ls "/proc/$server/fd" | wc -l)" \
     "$(awk '/^Requests\/sec/ {print $2}' "$work/fwd.wrk")" "$(awk '/^Requests\/sec/ {print $2}' "$work/review.wrk")" "$round_errors"
 done

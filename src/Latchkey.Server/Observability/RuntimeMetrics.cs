@@ -54,6 +54,8 @@ internal static class RuntimeMetrics
         Single(text, "dotnet_thread_pool_queue_length", "gauge", "Work items queued to the thread pool and not yet started.", ThreadPool.PendingWorkItemCount);
         Single(text, "dotnet_thread_pool_work_items_total", "counter", "Work items the thread pool has completed.", ThreadPool.CompletedWorkItemCount);
         Single(text, "dotnet_monitor_lock_contentions_total", "counter", "Times a thread had to wait for a lock (Monitor) another thread held.", Monitor.LockContentionCount);
+        // Outside the GC heap and so only in the resident size otherwise: SQLite's page caches and statements.
+        Single(text, "latchkey_sqlite_memory_bytes", "gauge", "Memory SQLite holds in this process (page caches, prepared statements); 0 on PostgreSQL.", SQLitePCL.raw.sqlite3_memory_used());
     }
 
     private static double StartedAt()
