@@ -17,9 +17,23 @@ internal static class KubeconfigRemoveCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var api = parse.GetValue(revoke) ? CliConfig.Connect(env) : null;
-            return await RunAsync(parse.GetValue(context)!, KubeconfigLocation.Target(parse.GetValue(file), env), console, api, cancellationToken);
+            var name = parse.GetValue(context)!;
+            return await RunAsync(name, Holder(name, parse.GetValue(file), env), console, api, cancellationToken);
         });
         return command.WithExamples("latchkey kubeconfig remove prod-1-laptop", "latchkey kubeconfig remove prod-1-laptop --revoke");
+    }
+
+    /// <summary>The file that holds the context kubectl uses under that name: <c>--kubeconfig</c>, else the first file of the chain that defines it.</summary>
+    private static string Holder(string context, string? explicitPath, CliEnvironment env)
+    {
+        if (explicitPath is not null)
+        {
+            return explicitPath;
+        }
+
+        var chain = KubeconfigChain.Read(null, env);
+        return chain.Find(KubeconfigSection.Contexts, context)?.File
+            ?? throw new CliException($"There is no context named '{context}' in {string.Join(", ", chain.Files.Select(f => f.Path))}. 'latchkey kubeconfig list' shows them.");
     }
 
     /// <summary>Removes <paramref name="context"/>; with an <paramref name="api"/>, revokes its token first (so a failed revocation leaves the file as it was).</summary>
