@@ -37,6 +37,23 @@ public class HostileServerTests
         Assert.False(user.TryGetProperty("exec", out _));
     }
 
+    [Fact]
+    public async Task Tokens_create_with_a_kubeconfig_prints_one_built_from_the_cluster_fields_not_the_servers_text()
+    {
+        await using var hostile = await HostileLatchkeyServer.StartAsync(Prod);
+        using var cli = SignedIn(hostile);
+
+        var result = await cli.RunAsync("tokens", "create", "--name", "laptop", "--kubeconfig", "prod-1");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("/bin/sh", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("attacker", result.Out, StringComparison.Ordinal);
+        var config = Kubeconfig.Parse(result.Out[result.Out.IndexOf("apiVersion:", StringComparison.Ordinal)..], "output");
+        Assert.Equal(Prod.Server, Assert.Single(config.Entries(KubeconfigSection.Clusters))["server"]);
+        Assert.Equal(HostileLatchkeyServer.Secret, Assert.Single(config.Entries(KubeconfigSection.Users))["token"]);
+        Assert.Equal("prod-1-laptop", Assert.Single(config.Entries(KubeconfigSection.Contexts)).Name);
+    }
+
     [Theory]
     [InlineData("https://user:password@prod-1.example.test")]
     [InlineData("https://prod-1.example.test/?proxy=attacker")]
