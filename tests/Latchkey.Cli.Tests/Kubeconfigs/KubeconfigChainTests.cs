@@ -132,6 +132,35 @@ public class KubeconfigChainTests
         Assert.NotNull(KubeconfigFile.Load(a).Find(KubeconfigSection.Contexts, "other"));
     }
 
+    [Fact]
+    public async Task Remove_keeps_a_user_that_a_context_of_another_KUBECONFIG_file_still_names()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var cli = new CliHarness(app);
+        await cli.LoginAsync();
+        await Clusters.AddAsync(app, "prod-1");
+        var (a, b) = (Path.Combine(cli.Home, "a.yaml"), Path.Combine(cli.Home, "b.yaml"));
+        Assert.Equal(0, (await cli.RunAsync("kubeconfig", "get", "prod-1", "--exec", "--kubeconfig", b)).ExitCode);
+        await File.WriteAllTextAsync(a, """
+            apiVersion: v1
+            kind: Config
+            contexts:
+            - name: prod-1-admin
+              context:
+                cluster: prod-1
+                namespace: kube-system
+                user: latchkey-exec-prod-1
+            """, TestContext.Current.CancellationToken);
+        cli.Variables["KUBECONFIG"] = $"{a}:{b}";
+
+        var removed = await cli.RunAsync("kubeconfig", "remove", "prod-1");
+
+        Assert.True(removed.ExitCode == 0, removed.ToString());
+        Assert.Equal($"Removed context prod-1 from {b}.\n", removed.Out);
+        Assert.NotNull(KubeconfigFile.Load(b).Find(KubeconfigSection.Users, "latchkey-exec-prod-1"));
+        Assert.NotNull(KubeconfigFile.Load(b).Find(KubeconfigSection.Clusters, "prod-1"));
+    }
+
     private static string ExecInfo(string server) => JsonSerializer.Serialize(new
     {
         apiVersion = "client.authentication.k8s.io/v1",
