@@ -90,6 +90,8 @@ internal sealed class KubeconfigChain
             : $"{file} already defines a cluster named '{existing.Name}' for another server ({existing["server"] ?? "none"}, not {incoming["server"]}).",
         KubeconfigSection.Contexts =>
             $"{file} already defines a context named '{existing.Name}' (cluster '{existing["cluster"]}', user '{existing["user"]}').",
+        _ when ChainFindings.ExecCluster(existing) is { } cluster && cluster == ChainFindings.ExecCluster(incoming) =>
+            $"{file} already defines user '{existing.Name}' as an older Latchkey exec entry for {cluster}: remove it first ('latchkey kubeconfig remove CONTEXT' for the context that uses it).",
         // Never describe credentials: the difference may be a token.
         _ => $"{file} already defines a user named '{existing.Name}' with other credentials.",
     };

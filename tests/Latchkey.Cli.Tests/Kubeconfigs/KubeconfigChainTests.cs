@@ -161,6 +161,24 @@ public class KubeconfigChainTests
         Assert.NotNull(KubeconfigFile.Load(b).Find(KubeconfigSection.Clusters, "prod-1"));
     }
 
+    [Fact]
+    public async Task An_exec_entry_written_before_provideClusterInfo_is_named_as_an_older_entry_to_remove()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var cli = new CliHarness(app);
+        await cli.LoginAsync();
+        await Clusters.AddAsync(app, "prod-1");
+        var path = Path.Combine(cli.Home, "config");
+        Assert.Equal(0, (await cli.RunAsync("kubeconfig", "get", "prod-1", "--exec", "--kubeconfig", path)).ExitCode);
+        await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken))
+            .Replace("provideClusterInfo: true", "provideClusterInfo: false", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+        var again = await cli.RunAsync("kubeconfig", "get", "prod-1", "--exec", "--kubeconfig", path);
+
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains($"{path} already defines user 'latchkey-exec-prod-1' as an older Latchkey exec entry for prod-1", again.Error, StringComparison.Ordinal);
+    }
+
     private static string ExecInfo(string server) => JsonSerializer.Serialize(new
     {
         apiVersion = "client.authentication.k8s.io/v1",
