@@ -21,6 +21,7 @@ namespace Latchkey.Cli;
 [JsonSerializable(typeof(List<TokenInfo>))]
 [JsonSerializable(typeof(List<ClusterInfo>))]
 [JsonSerializable(typeof(ClusterToken))]
+[JsonSerializable(typeof(CachedCredential))]
 [JsonSerializable(typeof(WebhookConfig))]
 [JsonSerializable(typeof(List<WebhookCredentialInfo>))]
 [JsonSerializable(typeof(MemberSummary))]

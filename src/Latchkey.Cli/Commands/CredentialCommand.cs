@@ -29,11 +29,21 @@ internal static class CredentialCommand
     public static async Task<int> RunAsync(string cluster, CliConsole console, CliEnvironment env, ApiClient api, CancellationToken cancellationToken)
     {
         var signIn = CliConfig.Effective(env).Token!;
-        var credential = ExecCredentialCache.Find(env, api.Server, cluster, signIn);
-        if (credential is null)
+        var calling = ExecClusterInfo.Server(env);
+        var cached = ExecCredentialCache.Find(env, api.Server, cluster, signIn);
+        ClusterToken credential;
+        if (cached is not null)
         {
+            ExecClusterInfo.Check(calling, cluster, cached.Server);
+            credential = cached.Credential;
+        }
+        else
+        {
+            // The server is checked before a token is made: a token for a foreign server is never minted.
+            var registered = (await ClustersCommand.FindAsync(api, cluster, cancellationToken)).Server;
+            ExecClusterInfo.Check(calling, cluster, registered);
             credential = await api.PostAsync($"api/v1/clusters/{ApiClient.Segment(cluster)}/credentials", CliJson.Default.ClusterToken, cancellationToken);
-            ExecCredentialCache.Store(env, api.Server, cluster, signIn, credential);
+            ExecCredentialCache.Store(env, api.Server, cluster, signIn, new CachedCredential(credential, registered));
         }
 
         console.Out.WriteLine(JsonSerializer.Serialize(Describe(credential), CliJson.Default.ExecCredential));

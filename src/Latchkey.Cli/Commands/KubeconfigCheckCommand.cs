@@ -51,6 +51,19 @@ internal static class KubeconfigCheckCommand
         if (files.Count > 0)
         {
             findings.AddRange(KubeconfigDoctor.CheckEntries(files));
+            findings.AddRange(ChainFindings.Shadowed(files));
+            if (api is not null)
+            {
+                try
+                {
+                    findings.AddRange(ChainFindings.ForeignServers(files, await api.GetAsync("api/v1/clusters", CliJson.Default.ListClusterInfo, cancellationToken)));
+                }
+                catch (CliException e)
+                {
+                    console.Error.WriteLine($"Note: cluster servers not checked against Latchkey. {e.Message}");
+                }
+            }
+
             var ids = KubeconfigDoctor.TokenIds(files.Select(f => f.Config)).ToList();
             if (ids.Count > 0 && api is null)
             {

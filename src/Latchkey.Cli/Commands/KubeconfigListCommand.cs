@@ -66,7 +66,7 @@ internal static class KubeconfigListCommand
     /// <summary>Contexts in file order; where files name the same context, the first wins (as in kubectl).</summary>
     public static List<ContextRow> Rows(IReadOnlyList<(string File, Kubeconfig Config)> files)
     {
-        var current = files.Select(f => f.Config.CurrentContext).FirstOrDefault(c => c is not null);
+        var current = files.Select(f => f.Config.CurrentContext).FirstOrDefault(c => !string.IsNullOrEmpty(c));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var rows = new List<ContextRow>();
         foreach (var (file, config) in files)

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Latchkey.Cli.Kubeconfigs;
 using Latchkey.Cli.Output;
 using Latchkey.Core.Contracts;
+using Latchkey.Core.Kubeconfigs;
 
 namespace Latchkey.Cli.Commands;
 
@@ -24,8 +26,9 @@ internal static class TokensCreateCommand
             Description = "A network the token may be used from, such as 10.0.0.0/8 (repeat for more; default: anywhere).",
             HelpName = "cidr",
         };
+        var insecureHttp = new Option<bool>("--insecure-http") { Description = "With --kubeconfig, allow a cluster whose server is http:// (kubectl sends the token there in the clear)." };
         var output = OutputFormat.Option();
-        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, scope, allow, output };
+        var command = new Command("create", "Create a token. Its secret is printed once and never shown again.") { name, expires, note, kubeconfig, scope, allow, insecureHttp, output };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = Expiration.Apply(
@@ -34,7 +37,7 @@ internal static class TokensCreateCommand
                     AllowedCidrs: parse.GetValue(allow) is { Length: > 0 } cidrs ? cidrs : null),
                 parse.GetValue(expires), env.Time.GetUtcNow());
             using var api = CliConfig.Connect(env);
-            return await RunAsync(request, parse.GetValue(output)!, console, api, cancellationToken);
+            return await RunAsync(request, parse.GetValue(output)!, console, api, cancellationToken, parse.GetValue(insecureHttp));
         });
         return command.WithExamples(
             "latchkey tokens create --name ci-deploy --expires 90d --note 'pipeline of the infra repo'",
@@ -44,9 +47,14 @@ internal static class TokensCreateCommand
             "latchkey tokens create --name nightly -o json | jq -r .secret");
     }
 
-    public static async Task<int> RunAsync(CreateTokenRequest request, string format, CliConsole console, ApiClient api, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CreateTokenRequest request, string format, CliConsole console, ApiClient api, CancellationToken cancellationToken, bool insecureHttp = false)
     {
+        // The cluster's fields are checked before the token exists, and the kubeconfig is built from them here, never taken as the server wrote it.
+        var cluster = request.Kubeconfig?.Cluster is { } clusterName
+            ? ClusterFields.Checked(await ClustersCommand.FindAsync(api, clusterName, cancellationToken), insecureHttp)
+            : null;
         var created = await api.PostAsync("api/v1/tokens", request, CliJson.Default.CreateTokenRequest, CliJson.Default.CreatedToken, cancellationToken);
+        created = created with { Kubeconfig = cluster is null ? null : KubeconfigTemplates.WithToken(cluster, created.Id, created.Name, created.Secret).ToYaml() };
         if (OutputFormat.TryWrite(console.Out, format, created, CliJson.Default.CreatedToken))
         {
             console.Error.WriteLine("The secret is in this output only: it will not be shown again.");

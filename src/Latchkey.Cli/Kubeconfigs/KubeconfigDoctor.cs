@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Latchkey.Core.Contracts;
 using Latchkey.Core.Kubeconfigs;
 using Latchkey.Core.Tokens;
+using YamlDotNet.RepresentationModel;
 
 namespace Latchkey.Cli.Kubeconfigs;
 
@@ -86,6 +87,13 @@ internal static class KubeconfigDoctor
                 yield return new Finding(file, $"user '{name}' keeps a Latchkey token in the file.",
                     "use the exec form, which keeps no secret: 'latchkey kubeconfig get CLUSTER --exec', then 'latchkey kubeconfig remove CONTEXT --revoke'.");
             }
+
+            if (ChainFindings.ExecCluster(entry) is { } cluster && !IsTrue(YamlNodes.Get(entry.Body!, "exec") is YamlMappingNode exec ? YamlNodes.GetString(exec, "provideClusterInfo") : null))
+            {
+                // Without it kubectl does not say which server it is about to call, so 'latchkey credential' cannot refuse a foreign one.
+                yield return new Finding(file, $"user '{name}' runs 'latchkey credential' without 'provideClusterInfo: true', so it cannot check which server kubectl sends the credential to.",
+                    $"add 'provideClusterInfo: true' under its exec, or write it again ('latchkey kubeconfig remove CONTEXT', then 'latchkey kubeconfig get {cluster} --exec').");
+            }
         }
     }
 
@@ -115,6 +123,8 @@ internal static class KubeconfigDoctor
             }
         }
     }
+
+    private static bool IsTrue(string? value) => value is "true" or "True" or "TRUE";
 
     public static IEnumerable<string> TokenIds(IEnumerable<Kubeconfig> configs) =>
         configs.SelectMany(c => c.Entries(KubeconfigSection.Users)).Select(u => KubeconfigNames.TokenIdOf(u.Name)).OfType<string>().Distinct(StringComparer.Ordinal);

@@ -11,17 +11,24 @@ public static class KubeconfigTemplates
 
     public const string ExecCommand = "latchkey";
 
-    /// <summary>A kubeconfig whose user holds <paramref name="secret"/>, with the context as current context.</summary>
-    public static Kubeconfig WithToken(ClusterInfo cluster, string tokenId, string tokenName, string secret)
+    /// <summary>
+    /// A kubeconfig whose user holds <paramref name="secret"/>, with the context as current context.
+    /// <paramref name="alias"/> names the context and its cluster entry, <paramref name="userAlias"/> the user
+    /// (as <c>aws eks update-kubeconfig --alias/--user-alias</c> do), where the usual names are taken.
+    /// </summary>
+    public static Kubeconfig WithToken(ClusterInfo cluster, string tokenId, string tokenName, string secret, string? alias = null, string? userAlias = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        var user = KubeconfigNames.User(tokenId, tokenName);
-        return Build(cluster, KubeconfigNames.Context(cluster.Name, tokenName), user,
+        return Build(cluster, alias ?? cluster.Name, alias ?? KubeconfigNames.Context(cluster.Name, tokenName), userAlias ?? KubeconfigNames.User(tokenId, tokenName),
             YamlNodes.Mapping(("token", YamlNodes.Scalar(secret))));
     }
 
-    /// <summary>A kubeconfig whose user holds no secret: kubectl asks <c>latchkey credential</c> for a short-lived token.</summary>
-    public static Kubeconfig WithExec(ClusterInfo cluster)
+    /// <summary>
+    /// A kubeconfig whose user holds no secret: kubectl asks <c>latchkey credential</c> for a short-lived token.
+    /// kubectl passes the cluster's server to it (<c>provideClusterInfo</c>), so that it can refuse a
+    /// server other than the one Latchkey registered; the aliases are those of <see cref="WithToken"/>.
+    /// </summary>
+    public static Kubeconfig WithExec(ClusterInfo cluster, string? alias = null, string? userAlias = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         var exec = YamlNodes.Mapping(
@@ -29,20 +36,20 @@ public static class KubeconfigTemplates
             ("command", YamlNodes.Scalar(ExecCommand)),
             ("args", new YamlSequenceNode(YamlNodes.Scalar("credential"), YamlNodes.Scalar("--cluster"), YamlNodes.Scalar(cluster.Name))),
             ("interactiveMode", YamlNodes.Scalar("Never")),
-            ("provideClusterInfo", YamlNodes.Boolean(false)),
+            ("provideClusterInfo", YamlNodes.Boolean(true)),
             ("installHint", YamlNodes.Scalar("This cluster's credentials come from the Latchkey CLI: install 'latchkey' and run 'latchkey login'.")));
-        return Build(cluster, KubeconfigNames.ExecContext(cluster.Name), KubeconfigNames.ExecUser(cluster.Name),
+        return Build(cluster, alias ?? cluster.Name, alias ?? KubeconfigNames.ExecContext(cluster.Name), userAlias ?? KubeconfigNames.ExecUser(cluster.Name),
             YamlNodes.Mapping(("exec", exec)));
     }
 
-    private static Kubeconfig Build(ClusterInfo cluster, string context, string user, YamlMappingNode credentials)
+    private static Kubeconfig Build(ClusterInfo cluster, string clusterEntry, string context, string user, YamlMappingNode credentials)
     {
         var config = Kubeconfig.Empty();
-        config.Add(Entry(KubeconfigSection.Clusters, cluster.Name, YamlNodes.Mapping(
+        config.Add(Entry(KubeconfigSection.Clusters, clusterEntry, YamlNodes.Mapping(
             ("server", YamlNodes.Scalar(cluster.Server)),
             ("certificate-authority-data", string.IsNullOrEmpty(cluster.CertificateAuthorityData) ? null : YamlNodes.Scalar(cluster.CertificateAuthorityData)))));
         config.Add(Entry(KubeconfigSection.Contexts, context, YamlNodes.Mapping(
-            ("cluster", YamlNodes.Scalar(cluster.Name)),
+            ("cluster", YamlNodes.Scalar(clusterEntry)),
             ("namespace", YamlNodes.Scalar(string.IsNullOrEmpty(cluster.DefaultNamespace) ? "default" : cluster.DefaultNamespace)),
             ("user", YamlNodes.Scalar(user)))));
         config.Add(Entry(KubeconfigSection.Users, user, credentials));

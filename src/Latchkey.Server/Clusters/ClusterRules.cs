@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Latchkey.Core.Contracts;
+using Latchkey.Core.Kubeconfigs;
 
 namespace Latchkey.Server.Clusters;
 
@@ -17,11 +18,6 @@ internal static partial class ClusterRules
         if (ServerProblem(request.Server, allowHttp) is { } serverProblem)
         {
             return ("server", serverProblem);
-        }
-
-        if (request.Server!.Length > 2048)
-        {
-            return ("server", "server is longer than 2048 characters.");
         }
 
         if (request.Zone is { Length: > 63 })
@@ -47,34 +43,12 @@ internal static partial class ClusterRules
         return null;
     }
 
-    /// <summary>
-    /// https://, a host, an optional port and path, and nothing else: no user name or password in
-    /// the URL, no query or fragment, no white space or control characters (which would end up in
-    /// kubeconfig files and generated YAML).
-    /// </summary>
-    private static string? ServerProblem(string? text, bool allowHttp)
+    private static string? ServerProblem(string? text, bool allowHttp) => ClusterServer.Problem(text, allowHttp) switch
     {
-        const string Shape = "server must be the API server's URL: https://, a host, an optional port and path, such as https://k8s.example.com:6443.";
-        if (string.IsNullOrWhiteSpace(text) || text.Trim() != text || text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
-            || !Uri.TryCreate(text, UriKind.Absolute, out var server) || server.Host.Length == 0)
-        {
-            return Shape;
-        }
-
-        if (server.Scheme == Uri.UriSchemeHttp && !allowHttp)
-        {
-            return "server must use https://: kubectl sends no exec credentials to an http:// server, and a token over http travels in the clear. "
-                + "(Latchkey:AllowHttpClusterServers allows http:// for local test clusters.)";
-        }
-
-        if (server.Scheme is not ("https" or "http") || server.UserInfo.Length > 0 || server.Query.Length > 0 || server.Fragment.Length > 0
-            || text.Contains('@', StringComparison.Ordinal) || text.Contains('#', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal))
-        {
-            return Shape + " A user name, password, query or fragment is not part of it.";
-        }
-
-        return null;
-    }
+        null => null,
+        ClusterServer.HttpProblem => ClusterServer.HttpProblem + " (Latchkey:AllowHttpClusterServers allows http:// for local test clusters.)",
+        var problem => problem,
+    };
 
     /// <summary>Base64 of PEM that holds one or more X.509 certificates and nothing else (never a private key).</summary>
     private static bool IsPemBundle(string base64)

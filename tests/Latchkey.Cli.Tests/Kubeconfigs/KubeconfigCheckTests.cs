@@ -25,6 +25,7 @@ public class KubeconfigCheckTests
     [InlineData("context 'orphan' uses user 'nobody', which is in no file.")]
     [InlineData("one token is shared by the contexts 'shared-a', 'shared-b'.")]
     [InlineData("user 'latchkey-0123456789abcdef-laptop' keeps a Latchkey token in the file.")]
+    [InlineData("user 'latchkey-exec-dev-1' runs 'latchkey credential' without 'provideClusterInfo: true', so it cannot check which server kubectl sends the credential to.")]
     public async Task Each_problem_of_the_fixture_is_found_and_exits_1(string problem)
     {
         using var cli = new CliHarness();
@@ -34,7 +35,7 @@ public class KubeconfigCheckTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"{path}: {problem}\n    fix: ", result.Out, StringComparison.Ordinal);
-        Assert.EndsWith("5 problem(s) found.\n", result.Out, StringComparison.Ordinal);
+        Assert.EndsWith("6 problem(s) found.\n", result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("fake-test-token", result.Out, StringComparison.Ordinal);
     }
 

@@ -83,7 +83,8 @@ public class KubeconfigCommandTests
         var result = await cli.RunAsync("kubeconfig", "get", "prod-1", "--name", "x", "--kubeconfig", path);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("already has a cluster named 'prod-1' with another server", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"{path} already defines a cluster named 'prod-1' for another server", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--alias", result.Error, StringComparison.Ordinal);
         Assert.Equal(before, await Clusters.TokenCountAsync(app));
     }
 
