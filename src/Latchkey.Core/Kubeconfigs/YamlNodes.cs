@@ -94,7 +94,8 @@ internal static partial class YamlNodes
         switch (node)
         {
             case YamlScalarNode scalar:
-                emitter.Emit(new Scalar(AnchorName.Empty, node.Tag, scalar.Value ?? "", scalar.Style, !tagged, !tagged));
+                var text = scalar.Value ?? "";
+                emitter.Emit(new Scalar(AnchorName.Empty, node.Tag, text, WrittenStyle(scalar.Style, text), !tagged, !tagged));
                 break;
             case YamlSequenceNode sequence:
                 emitter.Emit(new SequenceStart(AnchorName.Empty, node.Tag, !tagged, sequence.Style));
@@ -118,6 +119,44 @@ internal static partial class YamlNodes
             default:
                 throw new KubeconfigException($"Unexpected YAML node {node.NodeType}.");
         }
+    }
+
+    /// <summary>The style a scalar is written in: its own, unless the text would then read back as another value.</summary>
+    private static ScalarStyle WrittenStyle(ScalarStyle style, string value) => style switch
+    {
+        ScalarStyle.Literal or ScalarStyle.Folded when !BlockReadsBack(value) => ScalarStyle.DoubleQuoted,
+
+        // YamlDotNet reads a plain ":x" right after a flow collection ("- {a: b}" then "- :x") as "x".
+        // Such a value is a string in every schema, so quoting it keeps its meaning.
+        ScalarStyle.Any or ScalarStyle.Plain when value.StartsWith(':') => ScalarStyle.DoubleQuoted,
+        _ => style,
+    };
+
+    /// <summary>
+    /// Whether a literal or folded scalar read from a file can be written in its style and read back
+    /// the same. Keep chomping (<c>|+</c>: a value that ends in blank lines, or is only line
+    /// breaks), an empty value and a first line of nothing but blanks come back changed or not at
+    /// all, and a reader turns every line break into "\n" and refuses control characters. Such a
+    /// value is written double-quoted, which holds any string exactly.
+    /// </summary>
+    private static bool BlockReadsBack(string value)
+    {
+        var content = value.TrimEnd('\n');
+        if (content.Length == 0 || value.Length - content.Length > 1)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is '\r' or '\u0085' or '\u2028' or '\u2029' or '\uFEFF' || (char.IsControl(c) && c is not ('\n' or '\t')))
+            {
+                return false;
+            }
+        }
+
+        var end = value.IndexOf('\n');
+        return end <= 0 || !value.AsSpan(0, end).Trim(" \t").IsEmpty;
     }
 
     private static bool NeedsQuotes(string value) =>
