@@ -34,6 +34,7 @@ public class KubeconfigReadingTests
     [InlineData("!!+!", "near line 1, column 5: Global tags must be valid URIs")]
     [InlineData("clusters: !!]\n", "near line 1, column 9: Global tags must be valid URIs")]
     [InlineData("clusters: [!!a]\n", "near line 1, column 11: Global tags must be valid URIs")]
+    [InlineData("... [", "near line 1, column 1: an unclosed [ or {, or a stray character")]
     public void Text_the_yaml_reader_fails_on_with_an_exception_of_its_own_is_refused_as_invalid_yaml(string text, string reason)
     {
         var refused = Assert.Throws<KubeconfigException>(() => Kubeconfig.Parse(text, "config"));
