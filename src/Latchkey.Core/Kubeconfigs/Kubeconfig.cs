@@ -46,6 +46,7 @@ public sealed class Kubeconfig
     public static Kubeconfig Parse(string text, string source)
     {
         ArgumentNullException.ThrowIfNull(text);
+        text = YamlLimits.EndDirectiveLine(text);
         var stream = new YamlStream();
         try
         {

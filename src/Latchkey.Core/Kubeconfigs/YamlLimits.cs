@@ -1,3 +1,4 @@
+using System.Buffers;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -16,6 +17,8 @@ internal static class YamlLimits
     public const int MaxLength = 4 * 1024 * 1024;
     public const int MaxDepth = 64;
 
+    private static readonly SearchValues<char> LineBreaks = SearchValues.Create("\n\r\u0085\u2028\u2029");
+
     /// <summary>The size of the document with every alias expanded, a scalar weighing its length: about what writing it out takes.</summary>
     public const long MaxExpandedSize = MaxLength;
 
@@ -29,6 +32,17 @@ internal static class YamlLimits
     /// <summary>Text about to be written: what could not be read back is not written (expansion and quoting can make it longer than what was read).</summary>
     public static string CheckWritten(string text) => text.Length <= MaxLength ? text
         : throw new KubeconfigException($"The kubeconfig would be {text.Length} characters long written out, over the {MaxLength / (1024 * 1024)} MiB a kubeconfig may be. Nothing was written.");
+
+    /// <summary>
+    /// The text to hand to YamlDotNet. Its scanner loops forever on a directive line (<c>%x ...</c>)
+    /// that the end of the text cuts off at a multiple of its 1024-character buffer; ending that
+    /// line with a line break changes nothing else.
+    /// </summary>
+    public static string EndDirectiveLine(string text)
+    {
+        var lastLine = text.AsSpan(text.AsSpan().LastIndexOfAny(LineBreaks) + 1).TrimStart('\uFEFF');
+        return lastLine.StartsWith('%') ? text + "\n" : text;
+    }
 
     /// <summary>Throws <see cref="KubeconfigException"/> past a bound, and YamlDotNet's <see cref="YamlException"/> (which has a position) for text that is not YAML.</summary>
     public static void Check(string text, string source)

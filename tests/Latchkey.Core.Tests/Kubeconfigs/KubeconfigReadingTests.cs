@@ -83,6 +83,29 @@ public class KubeconfigReadingTests
         Assert.Contains("    - \":x\"\n", written, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_plain_key_the_yaml_reader_would_misread_is_written_quoted()
+    {
+        // Written plain, "x *y: z" reads back as the one string "x *y: z".
+        var loaded = Kubeconfig.Parse("users:\n- name: u\n  user:\n    ? x *y\n    : z\n", "config");
+        var written = loaded.ToYaml();
+
+        var reread = Kubeconfig.Parse(written, "written");
+
+        Assert.Equal("users:\n- name: u\n  user:\n    \"x *y\": z\n", written);
+        Assert.Equal("z", reread.Find(KubeconfigSection.Users, "u")!["x *y"]);
+    }
+
+    [Fact]
+    public void An_unknown_directive_cut_off_by_the_end_of_the_text_at_1024_characters_is_read_without_hanging()
+    {
+        var text = ("%x " + new string('[', 2000))[..1024];
+
+        var config = Kubeconfig.Parse(text, "config");
+
+        Assert.Empty(config.Entries(KubeconfigSection.Clusters));
+    }
+
     [Theory]
     [InlineData("[", "it nests lists and mappings more than 64 levels deep.")]
     [InlineData("{a: ", "it nests lists and mappings more than 64 levels deep.")]
