@@ -19,6 +19,12 @@ internal static class YamlLimits
 
     private static readonly SearchValues<char> LineBreaks = SearchValues.Create("\n\r\u0085\u2028\u2029");
 
+    private static readonly HashSet<string> OwnTags = new(StringComparer.Ordinal)
+    {
+        "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:binary", "tag:yaml.org,2002:timestamp",
+    };
+
     /// <summary>The size of the document with every alias expanded, a scalar weighing its length: about what writing it out takes.</summary>
     public const long MaxExpandedSize = MaxLength;
 
@@ -72,6 +78,7 @@ internal static class YamlLimits
                 case AnchorAlias alias:
                     throw new KubeconfigException($"{source} is not a valid kubeconfig: the alias *{alias.Value} names no anchor before it, or the node it is in.");
                 case Scalar scalar:
+                    CheckTag(scalar, source);
                     keys.Node(scalar, scalar);
                     size += 1 + scalar.Value.Length;
                     if (!scalar.Anchor.IsEmpty)
@@ -82,6 +89,7 @@ internal static class YamlLimits
                     break;
                 case NodeEvent collection and (SequenceStart or MappingStart):
                     Nest(open, 1, source, alias: false);
+                    CheckTag(collection, source);
                     keys.Node(collection, null);
                     keys.Open(collection is MappingStart);
 
@@ -127,6 +135,20 @@ internal static class YamlLimits
         if (open.TryPeek(out var parent))
         {
             parent.Height = Math.Max(parent.Height, height + 1);
+        }
+    }
+
+    /// <summary>
+    /// A node may carry no tag, the non-specific <c>!</c> or one of YAML's own types. kubectl gives
+    /// other tags no meaning, and YamlDotNet does not write them back as it read them (it reads
+    /// <c>!%2b</c> as <c>!+</c>, and <c>!+</c> as <c>! </c>).
+    /// </summary>
+    private static void CheckTag(NodeEvent node, string source)
+    {
+        if (!node.Tag.IsEmpty && !OwnTags.Contains(node.Tag.Value))
+        {
+            throw new KubeconfigException(
+                $"{source} is not a valid kubeconfig: the tag at line {node.Start.Line}, column {node.Start.Column} is not one of YAML's own (such as !!str); a kubeconfig has no use for it.");
         }
     }
 

@@ -22,6 +22,24 @@ public class KubeconfigReadingTests
         Assert.Equal($"config is not a valid kubeconfig: {reason}", refused.Message);
     }
 
+    [Theory]
+    [InlineData("users:\n- name: u\n  user: {token: !%2b t}\n", "line 3, column 17")]
+    [InlineData("users:\n- name: u\n  user: !x {token: t}\n", "line 3, column 9")]
+    public void A_tag_other_than_yamls_own_is_refused_with_where_it_is(string text, string at)
+    {
+        var refused = Assert.Throws<KubeconfigException>(() => Kubeconfig.Parse(text, "config"));
+
+        Assert.Equal($"config is not a valid kubeconfig: the tag at {at} is not one of YAML's own (such as !!str); a kubeconfig has no use for it.", refused.Message);
+    }
+
+    [Fact]
+    public void Yamls_own_tags_are_kept()
+    {
+        var written = Kubeconfig.Parse("users:\n- name: u\n  user: {token: !!str 123, n: ! x}\n", "config").ToYaml();
+
+        Assert.Equal("users:\n- name: u\n  user: {token: !!str 123, n: ! x}\n", written);
+    }
+
     [Fact]
     public void A_quoted_null_is_a_string_key()
     {

@@ -63,6 +63,7 @@ public class FuzzReplayTests
     [InlineData("regression-afl-invalid-tag-in-flow.yaml", "Global tags must be valid URIs")]
     [InlineData("regression-afl-mapping-key.yaml", "is a list or a mapping; a key is a plain string")]
     [InlineData("regression-afl-sequence-key.yaml", "is a list or a mapping; a key is a plain string")]
+    [InlineData("regression-afl-tag-plus.yaml", "is not one of YAML's own")]
     public void A_kubeconfig_that_would_exhaust_or_confuse_the_reader_is_refused_with_the_reason(string file, string reason)
     {
         var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fuzz", "corpus", "kubeconfig", file));
