@@ -13,7 +13,8 @@ corpus="$root/fuzz/corpus/$target"
 [[ -d "$corpus" ]] || { echo "no corpus for '$target' in $corpus" >&2; exit 2; }
 
 if ! command -v afl-fuzz >/dev/null; then
-  apt-get install -y afl++ >/dev/null
+  # A fresh machine has no package lists yet, and without them afl++ is not found.
+  apt-get update -qq && apt-get install -y afl++ >/dev/null
 fi
 
 cd "$root"

@@ -1,6 +1,7 @@
 using System.Text;
 using Latchkey.Core.Contracts;
 using Latchkey.Core.Kubeconfigs;
+using YamlDotNet.RepresentationModel;
 
 namespace Latchkey.Fuzz;
 
@@ -38,7 +39,9 @@ internal static class KubeconfigHarness
             return;
         }
 
-        FuzzPropertyException.Check(ReadBack(written).ToYaml() == written, $"a loaded kubeconfig written out reads back as another file:\n{written}");
+        var back = ReadBack(written);
+        FuzzPropertyException.Check(back.ToYaml() == written, $"a loaded kubeconfig written out reads back as another file:\n{written}");
+        FuzzPropertyException.Check(SameValues(incoming, back), $"a loaded kubeconfig written out reads back with other values:\n{written}");
 
         MergeInto(Kubeconfig.Empty(), incoming);
         MergeInto(KubeconfigTemplates.WithToken(Cluster, "0123456789abcdef", "ci deploy", "lk_000000000000000000000000000000000000"), incoming);
@@ -75,6 +78,11 @@ internal static class KubeconfigHarness
         FuzzPropertyException.Check(again.Added.Count == 0, "merging the same file twice added entries twice");
     }
 
+    /// <summary>Every entry and the current context hold the same strings, written apart from the merge's own comparison.</summary>
+    private static bool SameValues(Kubeconfig a, Kubeconfig b) =>
+        a.CurrentContext == b.CurrentContext
+        && Enum.GetValues<KubeconfigSection>().All(section => a.Entries(section).Select(e => e.Node).SequenceEqual(b.Entries(section).Select(e => e.Node), NodeValues.Instance));
+
     private static Kubeconfig ReadBack(string written)
     {
         try
@@ -86,4 +94,20 @@ internal static class KubeconfigHarness
             throw new FuzzPropertyException($"a kubeconfig Latchkey wrote does not read back ({e.Message}):\n{written}");
         }
     }
+}
+
+/// <summary>Nodes equal in their strings: scalars by value, lists in order, mappings key by key in order.</summary>
+internal sealed class NodeValues : IEqualityComparer<YamlNode>
+{
+    public static readonly NodeValues Instance = new();
+
+    public bool Equals(YamlNode? x, YamlNode? y) => (x, y) switch
+    {
+        (YamlScalarNode a, YamlScalarNode b) => a.Value == b.Value,
+        (YamlSequenceNode a, YamlSequenceNode b) => a.Children.SequenceEqual(b.Children, this),
+        (YamlMappingNode a, YamlMappingNode b) => a.Children.Keys.SequenceEqual(b.Children.Keys, this) && a.Children.Values.SequenceEqual(b.Children.Values, this),
+        _ => false,
+    };
+
+    public int GetHashCode(YamlNode obj) => 0;
 }

@@ -46,6 +46,7 @@ public sealed class Kubeconfig
     public static Kubeconfig Parse(string text, string source)
     {
         ArgumentNullException.ThrowIfNull(text);
+        text = YamlLimits.EndDirectiveLine(text);
         var stream = new YamlStream();
         try
         {
@@ -57,15 +58,11 @@ public sealed class Kubeconfig
             throw new KubeconfigException(
                 $"{source} is not valid YAML (line {e.Start.Line}, column {e.Start.Column}: {e.Message.TrimEnd('.')}).", e);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is not (KubeconfigException or OutOfMemoryException))
         {
-            // The scanner reports some unterminated flow collections this way, without a position.
-            throw new KubeconfigException($"{source} is not valid YAML (an unclosed [ or {{, or a stray character).", e);
-        }
-        catch (ArgumentException e) when (e.ParamName == "parser")
-        {
-            // The node builder meets some events it has no node for this way; an empty mapping key ("- : name") is one.
-            throw new KubeconfigException($"{source} is not a valid kubeconfig: it has a YAML node that is not a value, such as an empty mapping key.", e);
+            // The events passed the checks above, so this is the node builder meeting something it
+            // has no node for; whatever the library throws on untrusted text is a refusal.
+            throw new KubeconfigException($"{source} is not a valid kubeconfig: it has a YAML node that is not a value ({e.Message.TrimEnd('.')}).", e);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: var v } && YamlNodes.IsNull(v))

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Latchkey.Core.Kubeconfigs;
@@ -76,49 +75,8 @@ internal static partial class YamlNodes
 
     public static bool IsNull(string? value) => value is null or "~" or "null" or "Null" or "NULL" || value.Length == 0;
 
-    public static string Write(YamlNode root)
-    {
-        using var text = new StringWriter();
-        var emitter = new Emitter(text, 2, int.MaxValue);
-        emitter.Emit(new StreamStart());
-        emitter.Emit(new DocumentStart());
-        Emit(emitter, root);
-        emitter.Emit(new DocumentEnd(isImplicit: true));
-        emitter.Emit(new StreamEnd());
-        return text.ToString();
-    }
-
-    private static void Emit(Emitter emitter, YamlNode node)
-    {
-        var tagged = !node.Tag.IsEmpty;
-        switch (node)
-        {
-            case YamlScalarNode scalar:
-                emitter.Emit(new Scalar(AnchorName.Empty, node.Tag, scalar.Value ?? "", scalar.Style, !tagged, !tagged));
-                break;
-            case YamlSequenceNode sequence:
-                emitter.Emit(new SequenceStart(AnchorName.Empty, node.Tag, !tagged, sequence.Style));
-                foreach (var child in sequence.Children)
-                {
-                    Emit(emitter, child);
-                }
-
-                emitter.Emit(new SequenceEnd());
-                break;
-            case YamlMappingNode mapping:
-                emitter.Emit(new MappingStart(AnchorName.Empty, node.Tag, !tagged, mapping.Style));
-                foreach (var (key, value) in mapping.Children)
-                {
-                    Emit(emitter, key);
-                    Emit(emitter, value);
-                }
-
-                emitter.Emit(new MappingEnd());
-                break;
-            default:
-                throw new KubeconfigException($"Unexpected YAML node {node.NodeType}.");
-        }
-    }
+    /// <summary>The text of a tree, which reads back as the same tree (see <see cref="YamlWriter"/>).</summary>
+    public static string Write(YamlNode root) => YamlWriter.Write(root);
 
     private static bool NeedsQuotes(string value) =>
         !SafePlain().IsMatch(value) || KeywordLike().IsMatch(value);

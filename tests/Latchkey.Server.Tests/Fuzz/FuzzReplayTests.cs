@@ -55,6 +55,15 @@ public class FuzzReplayTests
     [InlineData("regression-deep-nesting.yaml", "levels deep")]
     [InlineData("regression-duplicate-names.yaml", "two entries named 'prod-1'")]
     [InlineData("regression-empty-key.yaml", "empty mapping key")]
+    [InlineData("regression-null-key.yaml", "empty mapping key or a null one")]
+    [InlineData("regression-duplicate-key-spellings.yaml", "the key 'token' twice")]
+    [InlineData("regression-alias-nesting.yaml", "levels deep counting the nodes its aliases stand for")]
+    [InlineData("regression-afl-aliases-slow.yaml", "its aliases stand for over 256 KiB")]
+    [InlineData("regression-afl-invalid-tag.yaml", "Global tags must be valid URIs")]
+    [InlineData("regression-afl-invalid-tag-in-flow.yaml", "Global tags must be valid URIs")]
+    [InlineData("regression-afl-mapping-key.yaml", "is a list or a mapping; a key is a plain string")]
+    [InlineData("regression-afl-sequence-key.yaml", "is a list or a mapping; a key is a plain string")]
+    [InlineData("regression-afl-tag-plus.yaml", "is not one of YAML's own")]
     public void A_kubeconfig_that_would_exhaust_or_confuse_the_reader_is_refused_with_the_reason(string file, string reason)
     {
         var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fuzz", "corpus", "kubeconfig", file));
