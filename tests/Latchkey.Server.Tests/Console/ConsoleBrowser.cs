@@ -74,6 +74,13 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         }
         catch (TimeoutException e)
         {
+            // The navigation can commit between the click's return and the wait's start, and under
+            // heavy load the wait then misses it: where the browser is decides, not the event.
+            if (new Uri(Page.Url).AbsolutePath == "/tokens")
+            {
+                return;
+            }
+
             var shown = await Page.InnerTextAsync("body", new() { Timeout = 5_000 });
             throw new TimeoutException($"Signing in as {email} did not reach /tokens; the browser shows {Page.Url}: {shown}", e);
         }
