@@ -13,6 +13,9 @@ internal static class Store
 {
     public const string DatabaseFileName = "latchkey.db";
 
+    /// <summary>How long a SQLite statement waits inside SQLite for a lock another connection holds, on every connection.</summary>
+    public const string SqliteBusyTimeout = "PRAGMA busy_timeout=5000;";
+
     /// <summary>The DbContext, pooled, for endpoints (scoped) and for background work (factory).</summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
     {
@@ -135,7 +138,7 @@ internal static class Store
             }
 
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+            command.CommandText = "PRAGMA synchronous=NORMAL; " + SqliteBusyTimeout;
             command.ExecuteNonQuery();
         }
     }

@@ -71,7 +71,7 @@ internal sealed class StoredTokenReader : IDisposable
         });
     }
 
-    /// <summary>Lookups sent to the store since start (what a cache miss costs, for tests and metrics).</summary>
+    /// <summary>Lookups sent to the store since start (a batch counts once): what tests count as store lookups.</summary>
     public long Lookups => Interlocked.Read(ref lookups);
 
     public Task<TokenLookup.TokenRow?> FindByDigestAsync(byte[] digest, string keyId, CancellationToken cancellationToken = default)
@@ -231,7 +231,7 @@ internal sealed class StoredTokenReader : IDisposable
                 using var pragma = connection.CreateCommand();
                 // A kept connection keeps its page cache: 1 MiB each bounds what they hold together
                 // (SQLite's default of 2 MiB a connection grew with the file under churn).
-                pragma.CommandText = "PRAGMA busy_timeout=5000; PRAGMA cache_size=-1024;";
+                pragma.CommandText = Data.Store.SqliteBusyTimeout + " PRAGMA cache_size=-1024;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 

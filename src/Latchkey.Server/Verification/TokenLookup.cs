@@ -47,7 +47,10 @@ internal static class TokenLookup
                 })
                 .FirstOrDefault();
 
-    /// <summary>The token stored under this digest and key id.</summary>
+    /// <summary>
+    /// The token stored under this digest and key id, through the ORM: the reference that
+    /// verification's own prepared lookup (<see cref="StoredTokenReader"/>) is held to by a test.
+    /// </summary>
     public static readonly Func<LatchkeyDbContext, byte[], string, Task<TokenRow?>> FindByDigest =
         Compile((LatchkeyDbContext db, byte[] digest, string keyId) => db.AccessTokens.Where(t => t.SecretDigest == digest && t.DigestKeyId == keyId));
 
